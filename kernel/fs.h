@@ -1,0 +1,62 @@
+/*
+ * On-disk file system format (xv6-riscv 2025), shared by the kernel, mkfs and fsck. Plain C.
+ *
+ * Disk layout, in BSIZE blocks:
+ *   [ boot block | super block | log | inode blocks | free bit map | data blocks ]
+ * mkfs computes the super block, which records where each region starts; readers must take every
+ * position from it.
+ */
+#ifndef LAZYV6_KERNEL_FS_H
+#define LAZYV6_KERNEL_FS_H
+
+#define ROOTINO 1  /* root i-number */
+#define BSIZE 1024 /* block size */
+
+#define FSMAGIC 0x10203040
+
+struct superblock {
+  uint magic;      /* Must be FSMAGIC */
+  uint size;       /* Size of file system image (blocks) */
+  uint nblocks;    /* Number of data blocks */
+  uint ninodes;    /* Number of inodes. */
+  uint nlog;       /* Number of log blocks */
+  uint logstart;   /* Block number of first log block */
+  uint inodestart; /* Block number of first inode block */
+  uint bmapstart;  /* Block number of first free map block */
+};
+
+#define NDIRECT 12
+#define NINDIRECT (BSIZE / sizeof(uint))
+#define MAXFILE (NDIRECT + NINDIRECT)
+
+/* On-disk inode structure: 64 bytes. */
+struct dinode {
+  short type;              /* File type (T_DIR, T_FILE, T_DEVICE; 0 = free) */
+  short major;             /* Major device number (T_DEVICE only) */
+  short minor;             /* Minor device number (T_DEVICE only) */
+  short nlink;             /* Number of links to inode in file system */
+  uint size;               /* Size of file (bytes) */
+  uint addrs[NDIRECT + 1]; /* Data block addresses; the last is the indirect block */
+};
+
+/* Inodes per block. */
+#define IPB (BSIZE / sizeof(struct dinode))
+
+/* Block containing inode i */
+#define IBLOCK(i, sb) ((i) / IPB + (sb).inodestart)
+
+/* Bitmap bits per block */
+#define BPB (BSIZE * 8)
+
+/* Block of free map containing bit for block b */
+#define BBLOCK(b, sb) ((b) / BPB + (sb).bmapstart)
+
+/* Directory is a file containing a sequence of dirent structures; a 14-byte name has no NUL. */
+#define DIRSIZ 14
+
+struct dirent {
+  ushort inum; /* 0 = free slot */
+  char name[DIRSIZ];
+};
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * struct memstat: what the memstat() system call (lazyv6 extension, number 24) reports.
+ * Plain C. Page counts are in pages of PGSIZE bytes.
+ */
+#ifndef LAZYV6_KERNEL_MEMSTAT_H
+#define LAZYV6_KERNEL_MEMSTAT_H
+
+struct memstat {
+  int pid;             /* process the per-process figures describe */
+  int pad;
+  uint64 sz;           /* declared user memory size in bytes: [0, sz) */
+  uint64 resident;     /* user pages mapped (text, data, stack, guard, touched heap) */
+  uint64 ptpages;      /* page-table pages of its user page table, root included */
+  uint64 faults;       /* lazy page faults it has taken */
+  uint64 fault_ns;     /* time spent handling them, nanoseconds of guest time */
+  uint64 free_pages;   /* system: pages on the physical free list */
+  uint64 total_pages;  /* system: pages the allocator manages */
+  uint64 total_faults; /* system: lazy page faults since boot */
+};
+
+#endif
