@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Boots lazyv6 in QEMU on a writable copy of the file system image (the build output is never
+# written). `./bazelw run //:qemu -- [options]` passes the built kernel and fs.img as defaults.
+# Quit QEMU with Ctrl-A X.
+set -euo pipefail
+
+readonly USAGE="usage: run-qemu.sh [--harts N] [--mem SIZE] [--gdb [PORT]] [--kernel ELF] [--fs IMG] [--keep-fs] [-- QEMU-ARGS...]"
+readonly GDBINIT_PORT=26000  # the port tools/gdbinit connects to
+
+usage_error() {
+  echo "run-qemu: $1; $USAGE" >&2
+  exit 2
+}
+
+# A path the user typed is relative to where they ran `bazel run` (BUILD_WORKING_DIRECTORY);
+# the defaults from the BUILD file are relative to the runfiles directory (the current one).
+user_path() {
+  if [[ $1 == /* || -z ${BUILD_WORKING_DIRECTORY:-} ]]; then
+    echo "$1"
+  else
+    echo "$BUILD_WORKING_DIRECTORY/$1"
+  fi
+}
+
+harts=3
+mem=128M
+gdb_port=""
+kernel=""
+fs=""
+keep_fs=false
+extra=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --harts)
+      [[ $# -ge 2 && $2 =~ ^[1-8]$ ]] || usage_error "--harts needs a number from 1 to 8"
+      harts=$2
+      shift 2
+      ;;
+    --mem)
+      [[ $# -ge 2 && $2 =~ ^[0-9]+[MG]?$ ]] || usage_error "--mem needs a size like 128M or 1G"
+      mem=$2
+      shift 2
+      ;;
+    --gdb)
+      gdb_port=$GDBINIT_PORT
+      if [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]]; then
+        gdb_port=$2
+        shift
+      fi
+      shift
+      ;;
+    --kernel)
+      [[ $# -ge 2 ]] || usage_error "--kernel needs a path"
+      kernel=$(user_path "$2")
+      shift 2
+      ;;
+    --fs)
+      [[ $# -ge 2 ]] || usage_error "--fs needs a path"
+      fs=$(user_path "$2")
+      shift 2
+      ;;
+    --default-kernel)  # from //:qemu's BUILD args; a later --kernel wins
+      [[ $# -ge 2 ]] || usage_error "--default-kernel needs a path"
+      kernel=${kernel:-$2}
+      shift 2
+      ;;
+    --default-fs)
+      [[ $# -ge 2 ]] || usage_error "--default-fs needs a path"
+      fs=${fs:-$2}
+      shift 2
+      ;;
+    --keep-fs)
+      keep_fs=true
+      shift
+      ;;
+    --)
+      shift
+      extra=("$@")
+      break
+      ;;
+    -h | --help)
+      echo "$USAGE"
+      exit 0
+      ;;
+    *)
+      usage_error "unknown argument '$1'"
+      ;;
+  esac
+done
+[[ -n $kernel ]] || usage_error "no kernel (--kernel ELF)"
+[[ -n $fs ]] || usage_error "no file system image (--fs IMG)"
+[[ -f $kernel ]] || usage_error "kernel '$kernel' does not exist"
+[[ -f $fs ]] || usage_error "file system image '$fs' does not exist"
+kernel_abs=$(realpath -s "$kernel")
+command -v qemu-system-riscv64 >/dev/null ||
+  { echo "run-qemu: qemu-system-riscv64 not found (Debian package qemu-system-misc; ./bazelw installs it)" >&2; exit 1; }
+
+# The guest writes to its disk: give it a private copy, removed on exit unless --keep-fs.
+fs_copy=$(mktemp "${TMPDIR:-/tmp}/lazyv6-fs.XXXXXX")
+cp "$fs" "$fs_copy"
+chmod u+w "$fs_copy"
+qemu_pid=""
+cleanup() {
+  if [[ -n $qemu_pid ]]; then
+    kill "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+  fi
+  if $keep_fs; then
+    echo "run-qemu: the disk image the guest used is kept at $fs_copy" >&2
+  else
+    rm -f "$fs_copy"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+qemu=(
+  qemu-system-riscv64 -machine virt -bios none -kernel "$kernel_abs" -m "$mem" -smp "$harts" -nographic
+  -global virtio-mmio.force-legacy=false
+  -drive "file=$fs_copy,if=none,format=raw,id=x0"
+  -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+)
+if [[ -n $gdb_port ]]; then
+  qemu+=(-S -gdb "tcp::$gdb_port")
+  echo "run-qemu: QEMU is stopped at the first instruction, waiting for gdb on port $gdb_port." >&2
+  if [[ $gdb_port == "$GDBINIT_PORT" ]]; then
+    echo "run-qemu: attach from the workspace root: gdb-multiarch -x tools/gdbinit" >&2
+  else
+    echo "run-qemu: attach with: gdb-multiarch -ex 'set architecture riscv:rv64'" \
+      "-ex 'symbol-file $kernel_abs' -ex 'target remote :$gdb_port'" >&2
+  fi
+fi
+echo "run-qemu: booting $kernel ($harts harts, $mem) on a copy of $fs; quit with Ctrl-A X" >&2
+
+# QEMU runs as a child (stdin passed on explicitly) so that a signal to this script also ends it.
+"${qemu[@]}" "${extra[@]}" 0<&0 &
+qemu_pid=$!
+status=0
+wait "$qemu_pid" || status=$?
+qemu_pid=""
+exit "$status"
