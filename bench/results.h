@@ -1,0 +1,169 @@
+// Host side of the lazybench result format (version 1; bench/guest/lazybench.cc defines it):
+// parsing console output into records, turning records into figures (per workload and per kernel
+// path), comparing figures with DESIGN.md's cost targets, and checking the invariants that are not
+// timings. Pure functions over strings and structs: unit-tested in bench/parse_test.cc.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lazyv6::bench {
+
+inline constexpr int kFormatVersion = 1;
+inline constexpr uint64_t kPageSize = 4096;
+
+// One RESULT line: its kind and every key=value pair (including v and kind).
+struct Record {
+  std::string kind;
+  std::map<std::string, std::string> fields;
+
+  bool has(const std::string& key) const { return fields.count(key) != 0; }
+  std::string str(const std::string& key) const; // "" if absent
+  // The field as an unsigned integer; nullopt if absent or not a number.
+  std::optional<uint64_t> num(const std::string& key) const;
+};
+
+// Everything one guest run printed: the BENCH_BEGIN fields of its (last) invocation and every
+// RESULT line of every invocation, in order.
+struct GuestOutput {
+  std::map<std::string, std::string> begin;
+  std::vector<Record> records;
+  int invocations = 0; // BENCH_BEGIN ... BENCH_DONE pairs seen
+};
+
+// Splits "a=1 b=x" into pairs. Fails on a token without '=' or an empty key.
+bool split_fields(std::string_view text, std::map<std::string, std::string>* out,
+                  std::string* error);
+
+// Parses console output that holds one or more complete lazybench invocations (BENCH_BEGIN,
+// RESULT lines, BENCH_DONE). Other lines (shell echo, kernel messages) are ignored. Fails, saying
+// why, on BENCH_ERROR, a version other than 1, a malformed RESULT line, a RESULT outside an
+// invocation, a missing BENCH_DONE, or a BENCH_DONE whose count disagrees with the lines seen.
+bool parse_console(std::string_view text, GuestOutput* run, std::string* error);
+
+// How a run was timed: under -icount (deterministic: instruction counts are exact) or not
+// (wall-clock: only rdtime is meaningful, and figures are medians over repeats).
+enum class Mode { Icount, Wall };
+
+// Per-rep deltas of one counter window, after parsing.
+struct Window {
+  double instret = 0;
+  double cycles = 0;
+  double ticks = 0;
+};
+
+struct WorkloadKey {
+  std::string policy; // "lazy" | "eager"
+  std::string order;  // "seq" | "rand"
+  uint64_t size_mib = 0;
+  uint64_t k = 0;
+  bool operator<(const WorkloadKey& o) const;
+  bool operator==(const WorkloadKey& o) const;
+  std::string name() const; // "lazy/seq/size_mib:16/k:8"
+};
+
+// The figures of one workload (one key), aggregated over its repeats: means under -icount,
+// medians of per-repeat figures without it. Instruction figures are meaningful only under icount.
+struct WorkloadFigures {
+  WorkloadKey key;
+  std::string status; // "ok", "skipped_ram", "sbrk_failed", "shrink_failed"
+  int reps = 0;
+  uint64_t pages = 0;                         // declared pages (size / 4 KiB)
+  uint64_t touched = 0;                       // pages touched per pass
+  uint64_t need_pages = 0, free_pages = 0;    // for skipped_ram
+  double sbrk_instr = 0, sbrk_ns = 0;         // the grow call (counter overhead removed)
+  double touch_instr_pp = 0, touch_ns_pp = 0; // first pass, per touched page
+  double base_instr_pp = 0, base_ns_pp = 0;   // second pass (mapped pages), per page
+  double fault_instr = 0, fault_ns = 0;       // first minus second pass, per page
+  double shrink_instr = 0, shrink_ns = 0;     // the shrink call
+  double workload_ns = 0;                     // grow + first pass
+  // memstat deltas (first repeat): after the first pass minus before the grow.
+  int64_t resident_delta = 0, ptpages_delta = 0, free_delta = 0, faults_delta = 0;
+  int64_t resident_after_sbrk_delta = 0;               // after the grow minus before it
+  int64_t resident_leftover = 0, ptpages_leftover = 0; // after the shrink minus before the grow
+  uint64_t resident_after = 0, ptpages_after = 0;      // absolute, after the first pass
+  bool reps_agree = true;                              // every repeat saw the same memstat deltas
+};
+
+// The kernel paths measured by `lazybench check paths`.
+struct PathFigures {
+  std::optional<Window> null_window;             // counter-read overhead (min/median over reps)
+  std::optional<double> getpid_instr, getpid_ns; // per call
+  std::map<uint64_t, double> sbrk_lazy_instr, sbrk_lazy_ns;               // by size_mib
+  std::map<uint64_t, double> shrink_untouched_instr, shrink_untouched_ns; // by size_mib
+};
+
+// The counter check: a loop of a known number of instructions timed by all three counters.
+struct CounterCheck {
+  bool present = false;
+  uint64_t loop_instructions = 0;
+  Window loop;
+  bool ok = false;     // under icount: instret and cycles match the loop, time = 1 ns/instr
+  std::string summary; // one line, for the report
+};
+
+struct Figures {
+  Mode mode = Mode::Icount;
+  double ns_per_tick = 100;               // from BENCH_BEGIN timebase_hz
+  std::vector<WorkloadFigures> workloads; // sorted by key
+  PathFigures paths;
+  CounterCheck check;
+
+  const WorkloadFigures* find(const WorkloadKey& key) const;
+};
+
+// Aggregates a parsed run. Fails on records missing the fields their kind requires.
+bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* error);
+
+// Checks the counter loop (fills check.ok/summary); exposed for tests.
+CounterCheck evaluate_check(const Record& r, Mode mode, double ns_per_tick);
+
+// ---- targets (DESIGN.md "Costs we hold ourselves to")
+// --------------------------------------------
+
+enum class Verdict { Pass, Miss, NotMeasured };
+const char* verdict_name(Verdict v); // "PASS", "MISS", "n/a"
+
+struct TargetRow {
+  std::string id;              // short name for the benchmark ("lazy_fault", "getpid", ...)
+  std::string path;            // what is measured
+  std::string source;          // which measurement the figure comes from
+  std::optional<double> instr; // guest instructions
+  std::optional<double> ns;    // emulated ns
+  std::string target;          // e.g. "≤ 800"
+  std::string upstream;        // upstream xv6's figure
+  Verdict verdict = Verdict::NotMeasured;
+};
+
+std::vector<TargetRow> evaluate_targets(const Figures& icount);
+
+// ---- invariants that are not timings ------------------------------------------------------------
+
+struct Invariant {
+  std::string name;
+  bool ok = false;
+  bool required = true; // false: reported, but a kernel-accounting property the test leaves alone
+  std::string detail;
+};
+
+// For every ok workload: lazy resident delta == touched pages, eager resident delta == declared
+// pages, lazy resident < eager resident for k > 1 (same size and order), and the repeats agree
+// (required); the shrink returns every user page, and (sparse accounting) the free-page delta ==
+// resident delta + page-table delta (reported, not required).
+std::vector<Invariant> check_invariants(const Figures& figures);
+
+// Lazy/eager ratios for a lazy workload (nullopt if the eager twin is missing or not ok).
+struct Ratios {
+  double resident = 0; // (Δresident + Δptpages) lazy / eager
+  double time = 0;     // (grow + first pass) lazy / eager
+};
+std::optional<Ratios> lazy_eager_ratios(const Figures& figures, const WorkloadFigures& lazy);
+
+// Median of a non-empty list (mean of the middle two for even sizes).
+double median(std::vector<double> values);
+
+} // namespace lazyv6::bench
