@@ -1,0 +1,399 @@
+/* usertests: sbrk (eager and lazy), lazy page faults, and user accesses that must kill. */
+#include "user/usertests/usertests.h"
+
+using namespace ut;
+
+namespace {
+
+struct Policy {
+  const char* name;
+  char* (*grow)(int);
+};
+constexpr Policy kPolicies[] = {{"sbrk", sbrk}, {"sbrklazy", sbrklazy}, {"sbrkeager", sbrkeager}};
+constexpr Policy kExplicit[] = {{"sbrklazy", sbrklazy}, {"sbrkeager", sbrkeager}};
+
+bool all_zero(const char* p, int n) {
+  for (int i = 0; i < n; i++)
+    if (p[i] != 0) return false;
+  return true;
+}
+
+// Recurses with a large frame until the one-page stack overflows into the guard page.
+__attribute__((noinline)) int deep(int n) {
+  volatile char frame[512];
+  frame[n % 512] = static_cast<char>(n);
+  if (n == 0) return 0;
+  return deep(n - 1) + frame[n % 512];
+}
+
+}  // namespace
+
+// sbrk(0) is the break; every policy grows, shrinks and regrows, returning zeroed memory.
+void sbrkbasic(const char* s) {
+  char* b0 = align_break(s);
+  for (const Policy& p : kPolicies) {
+    CHECKF(mine(s).sz == reinterpret_cast<uint64>(b0), "%s: memstat sz != sbrk(0)", p.name);
+    CHECK(p.grow(0) == b0);
+    const int n = 3 * PGSIZE + 123;
+    for (int round = 0; round < 2; round++) {
+      char* a = p.grow(n);
+      CHECKF(a == b0, "%s: returned %p, break was %p", p.name, a, b0);
+      CHECK(sbrk(0) == b0 + n);
+      CHECK(mine(s).sz == reinterpret_cast<uint64>(b0 + n));
+      CHECKF(all_zero(a, n), "%s round %d: new memory not zeroed", p.name, round);
+      memset(a, 0xab, n);
+      CHECK(sbrk(-n) == b0 + n);
+      CHECK(sbrk(0) == b0);
+    }
+    for (int i = 0; i < 100; i++) {
+      char* q = p.grow(1);
+      CHECKF(q == b0 + i, "%s: one-byte steps not contiguous", p.name);
+      *q = static_cast<char>(i);
+    }
+    for (int i = 0; i < 100; i++) CHECK(b0[i] == static_cast<char>(i));
+    CHECK(sbrk(-100) == b0 + 100);
+  }
+}
+
+// Impossible growth fails with SBRK_ERROR and changes nothing; lazy growth stops at the heap limit.
+void sbrkbounds(const char* s) {
+  char* b0 = align_break(s);
+  struct memstat ms0 = mine(s);
+
+  CHECKF(sbrkeager(0x7ffff000) == SBRK_ERROR, "eager 2 GiB (more than RAM) succeeded");
+  CHECK(sbrk(0) == b0);
+  struct memstat ms1 = mine(s);
+  CHECKF(pages_back(ms0, ms1), "failed eager sbrk kept pages: free %lu -> %lu", ms0.free_pages,
+         ms1.free_pages);
+  CHECK(ms1.resident == ms0.resident);
+
+  // Shrinking below address 0 must not change the size (xv6 ignores it; failing is fine too).
+  char* r = sbrk(-static_cast<int>(reinterpret_cast<uint64>(b0) + PGSIZE));
+  CHECK(r == SBRK_ERROR || r == b0);
+  CHECK(sbrk(0) == b0);
+
+  // Lazy growth is instant up to the limit, which lies below the trap frame.
+  uint64 grown = grow_until_failure(sbrklazy, 1 << 30);
+  char* top = sbrk(0);
+  CHECK(reinterpret_cast<uint64>(top) == reinterpret_cast<uint64>(b0) + grown);
+  CHECKF(reinterpret_cast<uint64>(top) <= TRAPFRAME, "heap reaches %p, above TRAPFRAME", top);
+  CHECKF(grown >= PHYSTOP - KERNBASE, "lazy heap limit only %lu bytes above the break", grown);
+  CHECK(sbrklazy(PGSIZE) == SBRK_ERROR);
+  CHECK(sbrkeager(PGSIZE) == SBRK_ERROR);
+  CHECK(sbrk(0) == top);
+  struct memstat ms2 = mine(s);
+  CHECK(ms2.sz == reinterpret_cast<uint64>(top));
+  CHECKF(ms2.resident == ms0.resident, "lazy growth made pages resident: %lu -> %lu",
+         ms0.resident, ms2.resident);
+
+  // The last byte below the limit works; the trap frame above it does not.
+  store(reinterpret_cast<uint64>(top) - 1, 5);
+  CHECK(load(reinterpret_cast<uint64>(top) - 1) == 5);
+  shrink_by(s, grown);
+  CHECK(sbrk(0) == b0);
+  CHECK(mine(s).resident == ms0.resident);
+}
+
+// Eager growth until memory runs out; freeing it all gives every page back.
+void sbrkmuch(const char* s) {
+  char* b0 = align_break(s);
+  struct memstat ms0 = mine(s);
+  uint64 grown = grow_until_failure(sbrkeager, kMiB);
+  struct memstat ms1 = mine(s);
+  CHECKF(ms1.free_pages < ms1.total_pages / 16, "eager growth stopped with %lu of %lu pages free",
+         ms1.free_pages, ms1.total_pages);
+  CHECK(ms1.resident >= ms0.resident + grown / PGSIZE);
+  for (uint64 off = 0; off < grown; off += PGSIZE) {
+    CHECKF(b0[off] == 0 && b0[off + PGSIZE - 1] == 0, "page at %p not zeroed", b0 + off);
+    b0[off] = 1;
+  }
+  shrink_by(s, grown);
+  CHECK(sbrk(0) == b0);
+  struct memstat ms2 = mine(s);
+  CHECKF(pages_back(ms0, ms2), "free pages %lu before, %lu after freeing", ms0.free_pages,
+         ms2.free_pages);
+  CHECK(ms2.resident == ms0.resident);
+  CHECK(run_child(s, [] { exit(sbrkeager(kMiB) == SBRK_ERROR); }) == 0);
+}
+
+// Pages given back by a shrink are gone: syscalls refuse them and touching them kills.
+void sbrkshrink(const char* s) {
+  for (const Policy& p : kExplicit) {
+    char* b0 = align_break(s);
+    char* a = p.grow(2 * PGSIZE);
+    CHECK(a == b0);
+    a[0] = 1;
+    a[PGSIZE] = 2;
+    struct memstat before = mine(s);
+    CHECK(sbrk(-PGSIZE) == a + 2 * PGSIZE);
+    struct memstat after = mine(s);
+    CHECKF(after.resident == before.resident - 1, "%s: shrink did not free the page", p.name);
+    CHECK(pgpte(a + PGSIZE) == 0);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], "x", 1) == 1);
+    CHECKF(read(fds[0], a + PGSIZE, 1) == -1, "%s: read into freed page succeeded", p.name);
+    close(fds[0]);
+    close(fds[1]);
+    uint64 gone = reinterpret_cast<uint64>(a + PGSIZE);
+    CHECKF(killed(s, [gone] { load(gone); }), "%s: load above the break did not kill", p.name);
+    CHECKF(killed(s, [gone] { store(gone); }), "%s: store above the break did not kill", p.name);
+    CHECK(a[0] == 1);
+    CHECK(sbrk(-PGSIZE) == a + PGSIZE);
+  }
+}
+
+// A big heap survives fork: same contents, private copies, and lazy pages stay lazy in the child.
+void sbrkfork(const char* s) {
+  constexpr int kLazy = 1 << 30;
+  constexpr int kEager = 4 * kMiB;
+  char* lazy = sbrklazy(kLazy);
+  CHECK(lazy != SBRK_ERROR);
+  for (int off = 0; off < kLazy; off += 64 * PGSIZE) lazy[off] = static_cast<char>(off >> 18);
+  char* eager = sbrkeager(kEager);
+  CHECK(eager != SBRK_ERROR);
+  for (int off = 0; off < kEager; off += PGSIZE) eager[off] = static_cast<char>(off >> 12);
+  uint64 parent_resident = mine(s).resident;
+
+  int pid = xfork(s);
+  if (pid == 0) {
+    struct memstat ms = mine(s);
+    CHECKF(ms.resident <= parent_resident + 2, "child has %lu resident pages, parent %lu",
+           ms.resident, parent_resident);
+    for (int off = 0; off < kLazy; off += 64 * PGSIZE) {
+      CHECK(lazy[off] == static_cast<char>(off >> 18));
+      CHECK(lazy[off + PGSIZE] == 0);
+      lazy[off] = 'c';
+    }
+    for (int off = 0; off < kEager; off += PGSIZE) {
+      CHECK(eager[off] == static_cast<char>(off >> 12));
+      eager[off] = 'c';
+    }
+    exit(0);
+  }
+  CHECK(xwait(s, pid) == 0);
+  for (int off = 0; off < kLazy; off += 64 * PGSIZE)
+    CHECKF(lazy[off] == static_cast<char>(off >> 18), "child's write reached the parent");
+  for (int off = 0; off < kEager; off += PGSIZE) CHECK(eager[off] == static_cast<char>(off >> 12));
+  CHECK(sbrk(-kEager) != SBRK_ERROR);
+  CHECK(sbrk(-kLazy) != SBRK_ERROR);
+}
+
+// Shrinking away text and stack kills the process (or is refused); the kernel survives.
+void sbrkdropall(const char* s) {
+  constexpr int kRefused = 3;
+  int st = run_child(s, [] {
+    uint64 top = reinterpret_cast<uint64>(sbrk(0));
+    if (sbrk(-static_cast<int>(top)) == SBRK_ERROR) exit(kRefused);
+    exit(1);  // unreachable: the code that would run here is unmapped
+  });
+  CHECKF(st == -1 || st == kRefused, "dropping all memory: status %d", st);
+  st = run_child(s, [] {
+    uint64 top = reinterpret_cast<uint64>(sbrk(0));
+    if (sbrk(-static_cast<int>(top - 2500)) == SBRK_ERROR) exit(kRefused);
+    for (;;) deep(opaque(10));  // the stack page is gone
+  });
+  CHECKF(st == -1 || st == kRefused, "dropping all but 2500 bytes: status %d", st);
+}
+
+// Lazy pages cost nothing until touched; a touch maps one zeroed user page and counts a fault.
+void lazyfault(const char* s) {
+  char* b0 = align_break(s);
+  struct memstat ms0 = mine(s);
+  char* p = sbrklazy(16 * PGSIZE);
+  CHECK(p == b0);
+  struct memstat ms1 = mine(s);
+  CHECK(ms1.resident == ms0.resident);
+  CHECK(ms1.sz == ms0.sz + 16 * PGSIZE);
+  for (int i = 0; i < 16; i++) CHECKF(pgpte(p + i * PGSIZE) == 0, "lazy page %d is mapped", i);
+
+  CHECK(p[5 * PGSIZE] == 0);
+  struct memstat ms2 = mine(s);
+  CHECKF(ms2.resident == ms0.resident + 1, "resident %lu -> %lu after one load", ms0.resident,
+         ms2.resident);
+  CHECK(ms2.faults == ms1.faults + 1);
+  CHECK(ms2.total_faults >= ms1.total_faults + 1);
+  p[7 * PGSIZE + 100] = 42;
+  struct memstat ms3 = mine(s);
+  CHECK(ms3.resident == ms0.resident + 2);
+  CHECK(ms3.faults == ms1.faults + 2);
+  uint64 pte = pgpte(p + 7 * PGSIZE);
+  constexpr uint64 kUserRW = PTE_V | PTE_R | PTE_W | PTE_U;
+  CHECKF((pte & kUserRW) == kUserRW && !(pte & PTE_X), "lazy page pte %lx", pte);
+  CHECK(p[7 * PGSIZE + 100] == 42);
+  CHECK(all_zero(p + 7 * PGSIZE, 100));
+
+  char* e = sbrkeager(PGSIZE);
+  CHECK(pgpte(e) & PTE_V);
+  CHECK(mine(s).faults == ms3.faults);
+
+  // An untouched address at or above sz kills, even inside the page that holds sz.
+  char* q = sbrklazy(100);
+  uint64 above = reinterpret_cast<uint64>(q) + 200;
+  CHECK(killed(s, [above] { load(above); }));
+  CHECK(killed(s, [above] { store(above + PGSIZE); }));
+  CHECK(sbrk(-(17 * PGSIZE + 100)) == q + 100);
+}
+
+// Syscall buffers in untouched lazy pages are faulted in by copyin, copyout and copyinstr.
+void lazysyscall(const char* s) {
+  for (int i = 0; i < 2 * PGSIZE; i++) big[i] = static_cast<char>(i * 7 + 3);
+  CHECK(write_file("lazy.f", big, 2 * PGSIZE) == 2 * PGSIZE);
+  char* b0 = align_break(s);
+  char* p = sbrklazy(8 * PGSIZE);
+  CHECK(p == b0);
+
+  int fd = open("lazy.f", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECKF(read(fd, p + PGSIZE - 100, 2 * PGSIZE) == 2 * PGSIZE, "read into lazy pages failed");
+  CHECK(memcmp(p + PGSIZE - 100, big, 2 * PGSIZE) == 0);
+
+  auto* st = reinterpret_cast<struct stat*>(p + 4 * PGSIZE - 8);  // straddles two lazy pages
+  CHECK(fstat(fd, st) == 0);
+  CHECK(st->size == 2 * PGSIZE && st->type == T_FILE);
+  close(fd);
+
+  fd = open("lazy.g", O_CREATE | O_RDWR | O_TRUNC);
+  CHECK(fd >= 0);
+  CHECKF(write(fd, p + 5 * PGSIZE, PGSIZE) == PGSIZE, "write from a lazy page failed");
+  close(fd);
+  CHECK(read_file("lazy.g", buf, PGSIZE) == PGSIZE);
+  CHECK(all_zero(buf, PGSIZE));
+
+  auto* fds = reinterpret_cast<int*>(p + 6 * PGSIZE + 16);
+  CHECK(pipe(fds) == 0);
+  CHECK(write(fds[1], "lz", 2) == 2);
+  CHECK(read(fds[0], buf, 2) == 2 && buf[0] == 'l');
+  close(fds[0]);
+  close(fds[1]);
+
+  auto* ms = reinterpret_cast<struct memstat*>(p + 8 * PGSIZE - sizeof(struct memstat));
+  CHECK(memstat(0, ms) == 0);
+  CHECK(ms->pid == getpid());
+
+  int* status = reinterpret_cast<int*>(sbrklazy(PGSIZE));
+  int pid = xfork(s);
+  if (pid == 0) exit(5);
+  CHECK(wait(status) == pid);
+  CHECK(*status == 5);
+
+  // A name ending exactly at the end of a touched page; its NUL comes from an untouched page.
+  char* names = sbrklazy(2 * PGSIZE);
+  memmove(names + PGSIZE - 6, "lzname", 6);
+  fd = open(names + PGSIZE - 6, O_CREATE | O_RDWR);
+  CHECKF(fd >= 0, "open of a name whose NUL is in a lazy page failed");
+  close(fd);
+  CHECK(unlink("lzname") == 0);
+  CHECK(unlink("lazy.f") == 0);
+  CHECK(unlink("lazy.g") == 0);
+}
+
+// Shrinking a big, sparsely touched lazy region frees exactly the touched pages.
+void lazyshrink(const char* s) {
+  constexpr int kSize = 64 * kMiB;
+  align_break(s);
+  struct memstat ms0 = mine(s);
+  char* p = sbrklazy(kSize);
+  CHECK(p != SBRK_ERROR);
+  for (int off = 0; off < kSize; off += 64 * PGSIZE) p[off] = 1;
+  struct memstat ms1 = mine(s);
+  CHECK(ms1.resident == ms0.resident + kSize / (64 * PGSIZE));
+  CHECK(sbrk(-kSize) == p + kSize);
+  struct memstat ms2 = mine(s);
+  CHECK(ms2.resident == ms0.resident);
+  CHECKF(pages_back(ms0, ms2), "free pages %lu before, %lu after", ms0.free_pages,
+         ms2.free_pages);
+  CHECK(pgpte(p) == 0);
+}
+
+// User loads and stores to kernel memory kill the process.
+void kernmem(const char* s) {
+  for (uint64 a = KERNBASE; a < KERNBASE + 2 * kMiB; a += 256 * 1024)
+    CHECKF(killed(s, [a] { load(a); }), "load from %lx did not kill", a);
+  CHECK(killed(s, [] { load(PHYSTOP - 1); }));
+  CHECK(killed(s, [] { store(KERNBASE + PGSIZE); }));
+  CHECK(killed(s, [] { load(UART0); }));
+}
+
+// Loads, stores and jumps to the trap frame, trampoline, MAXVA and beyond kill the process.
+void highmem(const char* s) {
+  constexpr uint64 kAddrs[] = {TRAPFRAME,  TRAPFRAME + 100,       TRAMPOLINE,
+                               MAXVA - 1,  MAXVA,                 MAXVA + PGSIZE,
+                               MAXVA << 1, 0x8000000000000000UL, 0xffffffc000000000UL,
+                               0xffffffffffffffffUL};
+  for (uint64 a : kAddrs) {
+    CHECKF(killed(s, [a] { load(a); }), "load from %lx did not kill", a);
+    CHECKF(killed(s, [a] { store(a); }), "store to %lx did not kill", a);
+  }
+  CHECKF(killed(s, [] { reinterpret_cast<void (*)()>(opaque(TRAMPOLINE))(); }),
+         "jump to the trampoline did not kill");
+}
+
+// Text is mapped user read-execute; storing into it kills.
+void textwrite(const char* s) {
+  uint64 pte = pgpte(nullptr);
+  constexpr uint64 kUserRX = PTE_V | PTE_R | PTE_X | PTE_U;
+  CHECKF((pte & kUserRX) == kUserRX && !(pte & PTE_W), "page 0 pte %lx: want user r-x", pte);
+  CHECK(killed(s, [] { store(0); }));
+  CHECK(killed(s, [] { store(reinterpret_cast<uint64>(&deep)); }));
+}
+
+// The page below the stack is a guard: touching it, or overflowing the stack, kills.
+void stackguard(const char* s) {
+  uint64 guard = stack_guard(s);
+  CHECK(pgpte(reinterpret_cast<void*>(guard + PGSIZE)) & PTE_U);
+  CHECK(killed(s, [guard] { load(guard); }));
+  CHECK(killed(s, [guard] { store(guard + PGSIZE - 1); }));
+  CHECK(killed(s, [] { deep(opaque(100000)); }));
+}
+
+// Heap pages are not executable: jumping into them kills.
+void execheap(const char* s) {
+  for (const Policy& p : kExplicit) {
+    auto* code = reinterpret_cast<uint32*>(p.grow(PGSIZE));
+    CHECK(code != reinterpret_cast<uint32*>(SBRK_ERROR));
+    code[0] = 0x00008067;  // ret
+    asm volatile("fence.i" ::: "memory");
+    CHECK(!(pgpte(code) & PTE_X));
+    CHECKF(killed(s, [code] { reinterpret_cast<void (*)()>(opaque(code))(); }),
+           "%s: executing the heap did not kill", p.name);
+  }
+}
+
+namespace {
+char bss_block[3 * PGSIZE + 11];
+int data_word = 0x5eed1234;
+}  // namespace
+
+// exec zeroes bss and loads initialized data.
+void bsszero(const char* s) {
+  CHECK(all_zero(opaque(bss_block), sizeof bss_block));
+  CHECK(opaque(&data_word)[0] == 0x5eed1234);
+  memset(bss_block, 1, sizeof bss_block);
+  data_word = 1;
+  CHECK(opaque(&data_word)[0] == 1);
+}
+
+// malloc hands out distinct writable blocks and reuses freed memory.
+void mallocfree(const char* s) {
+  char* blocks[64];
+  char* start = sbrk(0);
+  char* after_first = nullptr;
+  for (int round = 0; round < 2; round++) {
+    for (int i = 0; i < 64; i++) {
+      blocks[i] = static_cast<char*>(malloc(16 + i * 97));
+      CHECK(blocks[i] != nullptr);
+      memset(blocks[i], i, 16 + i * 97);
+    }
+    for (int i = 0; i < 64; i++)
+      for (int j = 0; j < 16 + i * 97; j++) CHECKF(blocks[i][j] == i, "block %d overlaps", i);
+    for (int i = 0; i < 64; i++) free(blocks[i]);
+    if (round == 0) after_first = sbrk(0);
+  }
+  CHECKF(sbrk(0) - after_first <= after_first - start, "malloc does not reuse freed memory");
+  char* m = static_cast<char*>(malloc(kMiB));
+  CHECK(m != nullptr);
+  memset(m, 7, kMiB);
+  CHECK(m[kMiB - 1] == 7);
+  free(m);
+}
