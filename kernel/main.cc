@@ -1,0 +1,57 @@
+// Supervisor-mode entry on every hart (start() mrets here). Hart 0 initialises the kernel in
+// dependency order; the others wait for it, then set up their own paging, trap vector and PLIC.
+#include "kernel/arch.h"
+#include "kernel/bio.h"
+#include "kernel/console.h"
+#include "kernel/file.h"
+#include "kernel/inode.h"
+#include "kernel/kalloc.h"
+#include "kernel/plic.h"
+#include "kernel/printf.h"
+#include "kernel/proc.h"
+#include "kernel/trap.h"
+#include "kernel/virtio_disk.h"
+#include "kernel/vm.h"
+
+namespace {
+constinit volatile bool started = false;
+}
+
+// Never returns: each hart ends in its scheduler loop.
+void main() {
+  // start() left the hart id in tp; from here on tp points to this hart's Cpu.
+  uint64 hart = arch::r_tp();
+  cpus[hart].id = static_cast<int>(hart);
+  arch::w_tp(reinterpret_cast<uint64>(&cpus[hart]));
+
+  if (cpuid() == 0) {
+    consoleinit();
+    printfinit();
+    printf("\nlazyv6 kernel is booting\n\n");
+    kinit();          // physical page allocator
+    kvminit();        // kernel page table
+    kvminithart();    // turn on paging
+    procinit();       // process table
+    trapinit();       // trap vectors
+    trapinithart();   // install kernel trap vector
+    plicinit();       // interrupt controller
+    plicinithart();   // ask PLIC for device interrupts
+    binit();          // buffer cache
+    iinit();          // inode table
+    fileinit();       // file table
+    virtio_disk_init();  // emulated hard disk
+    userinit();       // first user process
+    printf("hart %d starting\n", cpuid());
+    __sync_synchronize();
+    started = true;
+  } else {
+    while (!started) {
+    }
+    __sync_synchronize();
+    printf("hart %d starting\n", cpuid());
+    kvminithart();
+    trapinithart();
+    plicinithart();
+  }
+  scheduler();
+}

@@ -1,0 +1,24 @@
+// PLIC: priorities, per-hart enables, claim/complete (QEMU virt layout, memlayout.h).
+#include "kernel/plic.h"
+
+#include "kernel/memlayout.h"
+#include "kernel/proc.h"
+
+namespace {
+volatile uint32& word(uint64 addr) { return *reinterpret_cast<volatile uint32*>(addr); }
+}  // namespace
+
+void plicinit() {
+  word(PLIC_PRIORITY + UART0_IRQ * 4) = 1;
+  word(PLIC_PRIORITY + VIRTIO0_IRQ * 4) = 1;
+}
+
+void plicinithart() {
+  int hart = cpuid();
+  word(PLIC_SENABLE(hart)) = (1u << UART0_IRQ) | (1u << VIRTIO0_IRQ);
+  word(PLIC_SPRIORITY(hart)) = 0;  // accept every priority above 0
+}
+
+int plic_claim() { return static_cast<int>(word(PLIC_SCLAIM(cpuid()))); }
+
+void plic_complete(int irq) { word(PLIC_SCLAIM(cpuid())) = static_cast<uint32>(irq); }

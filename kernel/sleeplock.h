@@ -1,0 +1,38 @@
+// Sleeping locks: long-term locks (inodes, disk buffers) whose holders may sleep while holding them.
+#pragma once
+
+#include "kernel/spinlock.h"
+
+// A lock that yields the CPU while waiting. Must not be acquired with a spinlock held or from an
+// interrupt handler. Prefer SleepGuard to bare calls.
+class CAPABILITY("sleeplock") Sleeplock {
+ public:
+  constexpr explicit Sleeplock(const char* name) : lk_("sleep lock"), name_(name) {}
+  Sleeplock(const Sleeplock&) = delete;
+  Sleeplock& operator=(const Sleeplock&) = delete;
+
+  // Sleeps until the lock is free, then takes it for the current process.
+  void acquire() ACQUIRE();
+  // Releases the lock and wakes waiters.
+  void release() RELEASE();
+  // True if the current process holds the lock.
+  [[nodiscard]] bool holding();
+  [[nodiscard]] const char* name() const { return name_; }
+
+ private:
+  Spinlock lk_;                  // protects this sleep lock's fields
+  bool locked_ GUARDED_BY(lk_) = false;
+  int pid_ GUARDED_BY(lk_) = 0;  // process holding the lock
+  const char* name_;
+};
+
+class SCOPED_CAPABILITY SleepGuard {
+ public:
+  explicit SleepGuard(Sleeplock& lock) ACQUIRE(lock) : lock_(lock) { lock_.acquire(); }
+  ~SleepGuard() RELEASE() { lock_.release(); }
+  SleepGuard(const SleepGuard&) = delete;
+  SleepGuard& operator=(const SleepGuard&) = delete;
+
+ private:
+  Sleeplock& lock_;
+};

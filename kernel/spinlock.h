@@ -1,0 +1,47 @@
+// Spinlocks: mutual exclusion between harts, with interrupts off on the holding hart.
+#pragma once
+
+#include "kernel/thread_annotations.h"
+#include "kernel/types.h"
+
+struct Cpu;
+
+// A spinlock. acquire() disables interrupts on this hart (push_off) before spinning, so an interrupt
+// handler can never deadlock against code on its own hart; release() restores them (pop_off).
+// Constant-initialisable, so locks can be constinit globals. Prefer SpinGuard to bare calls.
+class CAPABILITY("spinlock") Spinlock {
+ public:
+  constexpr explicit Spinlock(const char* name) : name_(name) {}
+  Spinlock(const Spinlock&) = delete;
+  Spinlock& operator=(const Spinlock&) = delete;
+
+  // Spins until this hart holds the lock. Panics if this hart already holds it.
+  void acquire() ACQUIRE();
+  // Releases the lock, which this hart must hold.
+  void release() RELEASE();
+  // True if this hart holds the lock. Interrupts must be off.
+  [[nodiscard]] bool holding() const;
+  [[nodiscard]] const char* name() const { return name_; }
+
+ private:
+  uint32 locked_ = 0;   // 1 while held; changed only with atomic swap/store
+  const char* name_;    // for debugging
+  Cpu* cpu_ = nullptr;  // the hart holding the lock, for holding() and panics
+};
+
+// Holds a Spinlock for the lifetime of the guard.
+class SCOPED_CAPABILITY SpinGuard {
+ public:
+  explicit SpinGuard(Spinlock& lock) ACQUIRE(lock) : lock_(lock) { lock_.acquire(); }
+  ~SpinGuard() RELEASE() { lock_.release(); }
+  SpinGuard(const SpinGuard&) = delete;
+  SpinGuard& operator=(const SpinGuard&) = delete;
+
+ private:
+  Spinlock& lock_;
+};
+
+// push_off/pop_off are like intr_off()/intr_on() except that they nest: it takes two pop_off()s to
+// undo two push_off()s, and if interrupts were off to begin with, pop_off() leaves them off.
+void push_off();
+void pop_off();
