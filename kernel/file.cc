@@ -1,0 +1,160 @@
+// Open files (see file.h): the system-wide table of NFILE Files, and reads and writes dispatched to
+// pipes, inodes or device drivers.
+
+#include "kernel/file.h"
+
+#include "kernel/types.h" // first: the plain-C ABI headers need it
+#include "kernel/fs.h"
+#include "kernel/inode.h"
+#include "kernel/log.h"
+#include "kernel/pipe.h"
+#include "kernel/printf.h"
+#include "kernel/proc.h"
+#include "kernel/spinlock.h"
+#include "kernel/stat.h"
+
+constinit Devsw devsw[NDEV] = {};
+
+namespace {
+
+struct FileTable {
+  Spinlock lock{"ftable"}; // guards every File's ref (and type while ref == 0)
+  File file[NFILE];
+};
+constinit FileTable ftable;
+
+// The driver for device file f, or nullptr if its major number names none.
+const Devsw* device_of(const File* f) {
+  if (f->major < 0 || f->major >= NDEV)
+    return nullptr;
+  return &devsw[f->major];
+}
+
+// Largest write to an inode done in one transaction, so that it dirties at most MAXOPBLOCKS blocks:
+// of those, one goes to the inode, one to the indirect block and two are slack for a write that
+// does not start on a block boundary; each data block written may also dirty a bitmap block, hence
+// the halving.
+constexpr int kMaxWriteChunk = ((MAXOPBLOCKS - 1 - 1 - 2) / 2) * BSIZE;
+
+} // namespace
+
+void fileinit() {
+  // The table is constinit: every File starts free (ref 0, FileType::None).
+}
+
+File* filealloc() {
+  SpinGuard guard(ftable.lock);
+  for (File& f : ftable.file) {
+    if (f.ref == 0) {
+      f = File{};
+      f.ref = 1;
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+File* filedup(File* f) {
+  SpinGuard guard(ftable.lock);
+  if (f->ref < 1)
+    panic("filedup: file not open");
+  f->ref++;
+  return f;
+}
+
+void fileclose(File* f) {
+  File closing;
+  {
+    SpinGuard guard(ftable.lock);
+    if (f->ref < 1)
+      panic("fileclose: file not open");
+    if (--f->ref > 0)
+      return;
+    closing = *f;
+    f->ref = 0;
+    f->type = FileType::None;
+  }
+  // The slot is free again; release what it pointed to without the table lock (this may sleep).
+  if (closing.type == FileType::Pipe) {
+    pipeclose(closing.pipe, closing.writable);
+  } else if (closing.type == FileType::Inode || closing.type == FileType::Device) {
+    begin_op();
+    iput(closing.ip);
+    end_op();
+  }
+}
+
+Result<void> filestat(File* f, uint64 addr) {
+  if (f->type != FileType::Inode && f->type != FileType::Device)
+    return Error::BadFd;
+  struct stat st {};
+  ilock(f->ip);
+  stati(f->ip, &st);
+  iunlock(f->ip);
+  return either_copyout(/*user_dst=*/true, addr, &st, sizeof(st));
+}
+
+Result<int> fileread(File* f, uint64 addr, int n) {
+  if (!f->readable)
+    return Error::BadFd;
+  switch (f->type) {
+  case FileType::Pipe:
+    return piperead(f->pipe, addr, n);
+  case FileType::Device: {
+    const Devsw* dev = device_of(f);
+    if (dev == nullptr || dev->read == nullptr)
+      return Error::BadFd;
+    return dev->read(/*user_dst=*/true, addr, n);
+  }
+  case FileType::Inode: {
+    ilock(f->ip);
+    Result<int> r = readi(f->ip, /*user_dst=*/true, addr, f->off, static_cast<uint>(n));
+    if (r.ok())
+      f->off += static_cast<uint>(r.value());
+    iunlock(f->ip);
+    return r;
+  }
+  case FileType::None:
+    break;
+  }
+  panic("fileread: file of no type");
+}
+
+Result<int> filewrite(File* f, uint64 addr, int n) {
+  if (!f->writable)
+    return Error::BadFd;
+  switch (f->type) {
+  case FileType::Pipe:
+    return pipewrite(f->pipe, addr, n);
+  case FileType::Device: {
+    const Devsw* dev = device_of(f);
+    if (dev == nullptr || dev->write == nullptr)
+      return Error::BadFd;
+    return dev->write(/*user_src=*/true, addr, n);
+  }
+  case FileType::Inode: {
+    // Write a few blocks per transaction so no transaction can exceed the log.
+    int done = 0;
+    while (done < n) {
+      int chunk = n - done < kMaxWriteChunk ? n - done : kMaxWriteChunk;
+      begin_op();
+      ilock(f->ip);
+      Result<int> r = writei(f->ip, /*user_src=*/true, addr + static_cast<uint64>(done), f->off,
+                             static_cast<uint>(chunk));
+      if (r.ok())
+        f->off += static_cast<uint>(r.value());
+      iunlock(f->ip);
+      end_op();
+      if (!r.ok())
+        return r.error();
+      if (r.value() != chunk)
+        return Error::NoSpace; // disk full or bad address part-way
+      done += chunk;
+    }
+    return n;
+  }
+  case FileType::None:
+    break;
+  }
+  panic("filewrite: file of no type");
+}

@@ -1,0 +1,489 @@
+// File system, inode layer and up (see inode.h): the superblock, block allocation in the bitmap,
+// the inode table, file contents through the block map, directories, and path names.
+//
+// Layers, bottom up: virtio_disk -> bio (cache) -> log (transactions) -> this file -> file/sysfile.
+// Everything that writes the disk here runs inside begin_op()/end_op() and writes through
+// log_write(); only fsinit's reads happen before the log exists.
+//
+// Corrupt disks: fsinit() refuses an inconsistent superblock and halts the machine with a reason;
+// afterwards a block number read from disk (an inode's addrs, an indirect block, a directory
+// entry's inum) is checked before use, and a bad one panics with the inode and the number, rather
+// than letting the kernel read or scribble over arbitrary blocks.
+
+#include "kernel/types.h" // first: the plain-C ABI headers need it
+#include "kernel/inode.h"
+
+#include "kernel/bio.h"
+#include "kernel/fslogic.h"
+#include "kernel/kstring.h"
+#include "kernel/log.h"
+#include "kernel/param.h"
+#include "kernel/poweroff.h"
+#include "kernel/printf.h"
+#include "kernel/proc.h"
+#include "kernel/spinlock.h"
+#include "kernel/stat.h"
+#include "kernel/virtio_disk.h"
+
+namespace {
+
+// The root device's superblock: written once by fsinit, read-only afterwards.
+constinit superblock sb{};
+
+// The in-memory inode table. `lock` guards every entry's dev, inum and ref; an entry with ref == 0
+// is free to be recycled by iget.
+struct InodeTable {
+  Spinlock lock{"itable"};
+  Inode inode[NINODE];
+};
+constinit InodeTable itable;
+
+// ---- Blocks ----
+
+// Panics unless b (read from inode ip's metadata) lies in the data region.
+void check_data_block(const Inode* ip, uint b) {
+  if (!fslogic::is_data_block(sb, b))
+    panic("fs: inode %u on dev %u names block %u outside the data region [%lu, %u): corrupt disk",
+          ip->inum, ip->dev, b, fslogic::datastart(sb), sb.size);
+}
+
+// Zeroes block bno through the log.
+void bzero(uint dev, uint bno) {
+  Buf* bp = bread(dev, bno);
+  memset(bp->data, 0, BSIZE);
+  log_write(bp);
+  brelse(bp);
+}
+
+// Allocates a zeroed data block; Error::NoSpace when the disk is full. Only the data region is
+// searched, so even a corrupt bitmap cannot hand out a metadata block. Inside a transaction.
+Result<uint> balloc(uint dev) {
+  uint b = static_cast<uint>(fslogic::datastart(sb));
+  while (b < sb.size) {
+    Buf* bp = bread(dev, BBLOCK(b, sb));
+    uint bitmap_end = (b / BPB + 1) * BPB; // first block covered by the next bitmap block
+    for (; b < sb.size && b < bitmap_end; b++) {
+      uint bi = b % BPB;
+      uchar mask = static_cast<uchar>(1u << (bi % 8));
+      if ((bp->data[bi / 8] & mask) == 0) {
+        bp->data[bi / 8] |= mask;
+        log_write(bp);
+        brelse(bp);
+        bzero(dev, b);
+        return b;
+      }
+    }
+    brelse(bp);
+  }
+  printf("balloc: out of blocks\n");
+  return Error::NoSpace;
+}
+
+// Marks data block b free in the bitmap. Inside a transaction.
+void bfree(const Inode* ip, uint b) {
+  check_data_block(ip, b);
+  Buf* bp = bread(ip->dev, BBLOCK(b, sb));
+  uint bi = b % BPB;
+  uchar mask = static_cast<uchar>(1u << (bi % 8));
+  if ((bp->data[bi / 8] & mask) == 0)
+    panic("bfree: block %u is already free (inode %u): corrupt disk", b, ip->inum);
+  bp->data[bi / 8] &= static_cast<uchar>(~mask);
+  log_write(bp);
+  brelse(bp);
+}
+
+// Does bmap allocate missing blocks (writes) or report them as 0 (reads)?
+enum class Bmap : bool { Lookup, Allocate };
+
+// The disk block holding block bn of ip's contents. With Bmap::Allocate, missing blocks (and the
+// indirect block) are allocated, and Error::NoSpace means the disk is full; with Bmap::Lookup a
+// missing block is 0. bn must be below MAXFILE (callers check the byte range first).
+Result<uint> bmap(Inode* ip, uint bn, Bmap mode) REQUIRES(ip->lock) {
+  fslogic::BlockIndex where = fslogic::block_index(bn);
+  if (where.slot == fslogic::BlockSlot::Beyond)
+    panic("bmap: block %u of inode %u out of range", bn, ip->inum);
+
+  if (where.slot == fslogic::BlockSlot::Direct) {
+    uint addr = ip->addrs[where.index];
+    if (addr == 0 && mode == Bmap::Allocate) {
+      TRY_ASSIGN(addr, balloc(ip->dev));
+      ip->addrs[where.index] = addr;
+    }
+    if (addr != 0)
+      check_data_block(ip, addr);
+    return addr;
+  }
+
+  uint ind = ip->addrs[NDIRECT];
+  if (ind == 0) {
+    if (mode == Bmap::Lookup)
+      return 0u;
+    TRY_ASSIGN(ind, balloc(ip->dev));
+    ip->addrs[NDIRECT] = ind;
+  }
+  check_data_block(ip, ind);
+  Buf* bp = bread(ip->dev, ind);
+  uint* a = reinterpret_cast<uint*>(bp->data);
+  uint addr = a[where.index];
+  if (addr == 0 && mode == Bmap::Allocate) {
+    Result<uint> r = balloc(ip->dev);
+    if (!r.ok()) {
+      brelse(bp);
+      return r.error();
+    }
+    addr = r.value();
+    a[where.index] = addr;
+    log_write(bp);
+  }
+  brelse(bp);
+  if (addr != 0)
+    check_data_block(ip, addr);
+  return addr;
+}
+
+// Frees an inode whose last link and last reference are gone: its blocks, then its dinode.
+void ifree(Inode* ip) REQUIRES(ip->lock) {
+  itrunc(ip);
+  ip->type = 0;
+  iupdate(ip);
+  ip->valid = false;
+}
+
+// The two places xv6 touches lock-guarded inode fields without the sleeplock, each safe for a
+// reason the analysis cannot see. Both need itable.lock. iget recycling a free entry: with ref == 0
+// nobody holds or waits for its sleeplock.
+void forget_contents_unreferenced(Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFETY_ANALYSIS {
+  ip->valid = false;
+}
+// iput: is this the last reference to an unlinked inode? With ref == 1 (the caller's, who does not
+// hold the sleeplock) nobody else can hold it, and no directory names ip, so nobody can iget it.
+bool last_ref_to_unlinked(const Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFETY_ANALYSIS {
+  return ip->ref == 1 && ip->valid && ip->nlink == 0;
+}
+
+// Looks up or creates the inode for path: the shared walk behind namei and nameiparent. With
+// want_parent, stops one element early, copies the last element into name and returns the parent.
+Inode* namex(const char* path, bool want_parent, char* name) {
+  Inode* ip = (*path == '/') ? iget(ROOTDEV, ROOTINO) : idup(myproc()->cwd);
+  while ((path = fslogic::skipelem(path, name)) != nullptr) {
+    ilock(ip);
+    if (ip->type != T_DIR) {
+      iunlockput(ip);
+      return nullptr;
+    }
+    if (want_parent && *path == '\0') {
+      iunlock(ip); // stop one level early
+      return ip;
+    }
+    Inode* next = dirlookup(ip, name, nullptr);
+    iunlockput(ip);
+    if (next == nullptr)
+      return nullptr;
+    ip = next;
+  }
+  if (want_parent) { // the path was "/" (or only slashes): it has no parent
+    iput(ip);
+    return nullptr;
+  }
+  return ip;
+}
+
+} // namespace
+
+// ---- Superblock ----
+
+void fsinit(int dev) {
+  uint64 disk_blocks = virtio_disk_blocks();
+  if (disk_blocks < 2) {
+    printf("fsinit: bad superblock: the disk has %lu blocks, too small to hold one\n", disk_blocks);
+    poweroff(1);
+  }
+  Buf* bp = bread(dev, 1);
+  memmove(&sb, bp->data, sizeof(sb));
+  brelse(bp);
+  const char* problem = fslogic::superblock_problem(sb, disk_blocks);
+  if (problem != nullptr) {
+    printf("fsinit: bad superblock: %s\n", problem);
+    printf("fsinit: magic %x size %u nblocks %u ninodes %u nlog %u logstart %u inodestart %u "
+           "bmapstart %u;"
+           " disk %lu blocks\n",
+           sb.magic, sb.size, sb.nblocks, sb.ninodes, sb.nlog, sb.logstart, sb.inodestart,
+           sb.bmapstart, disk_blocks);
+    printf("fsinit: cannot mount the root file system; halting\n");
+    poweroff(1);
+  }
+  initlog(dev, sb);
+}
+
+// ---- Inodes ----
+
+void iinit() {
+  // The table is constinit: every entry starts free (ref 0). Nothing to do but keep xv6's hook.
+}
+
+Result<Inode*> ialloc(uint dev, short type) {
+  for (uint inum = 1; inum < sb.ninodes; inum++) {
+    Buf* bp = bread(dev, IBLOCK(inum, sb));
+    dinode* dip = reinterpret_cast<dinode*>(bp->data) + inum % IPB;
+    if (dip->type == 0) { // a free inode
+      memset(dip, 0, sizeof(*dip));
+      dip->type = type;
+      log_write(bp); // marks it allocated on the disk
+      brelse(bp);
+      return iget(dev, inum);
+    }
+    brelse(bp);
+  }
+  printf("ialloc: no inodes\n");
+  return Error::NoSpace;
+}
+
+void iupdate(Inode* ip) {
+  Buf* bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+  dinode* dip = reinterpret_cast<dinode*>(bp->data) + ip->inum % IPB;
+  dip->type = ip->type;
+  dip->major = ip->major;
+  dip->minor = ip->minor;
+  dip->nlink = ip->nlink;
+  dip->size = ip->size;
+  memmove(dip->addrs, ip->addrs, sizeof(ip->addrs));
+  log_write(bp);
+  brelse(bp);
+}
+
+Inode* iget(uint dev, uint inum) {
+  if (inum == 0 || inum >= sb.ninodes)
+    panic("iget: inode number %u out of range (dev %u): corrupt disk?", inum, dev);
+  SpinGuard guard(itable.lock);
+  Inode* empty = nullptr;
+  for (Inode& ip : itable.inode) {
+    if (ip.ref > 0 && ip.dev == dev && ip.inum == inum) {
+      ip.ref++;
+      return &ip;
+    }
+    if (empty == nullptr && ip.ref == 0)
+      empty = &ip;
+  }
+  if (empty == nullptr)
+    panic("iget: inode table full (%d in use)", NINODE);
+  empty->dev = dev;
+  empty->inum = inum;
+  empty->ref = 1;
+  forget_contents_unreferenced(empty);
+  return empty;
+}
+
+Inode* idup(Inode* ip) {
+  SpinGuard guard(itable.lock);
+  ip->ref++;
+  return ip;
+}
+
+void ilock(Inode* ip) {
+  if (ip == nullptr || ip->ref < 1)
+    panic("ilock: inode not referenced");
+  ip->lock.acquire();
+  if (ip->valid)
+    return;
+  Buf* bp = bread(ip->dev, IBLOCK(ip->inum, sb));
+  const dinode* dip = reinterpret_cast<const dinode*>(bp->data) + ip->inum % IPB;
+  ip->type = dip->type;
+  ip->major = dip->major;
+  ip->minor = dip->minor;
+  ip->nlink = dip->nlink;
+  ip->size = dip->size;
+  memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
+  brelse(bp);
+  ip->valid = true;
+  if (ip->type == 0)
+    panic("ilock: inode %u is free (no type)", ip->inum);
+  if (ip->type != T_DIR && ip->type != T_FILE && ip->type != T_DEVICE)
+    panic("ilock: inode %u has bad type %d: corrupt disk", ip->inum, ip->type);
+  if (ip->size > fslogic::kMaxFileBytes)
+    panic("ilock: inode %u has bad size %u: corrupt disk", ip->inum, ip->size);
+}
+
+void iunlock(Inode* ip) {
+  if (ip == nullptr || !ip->lock.holding() || ip->ref < 1)
+    panic("iunlock: inode not locked");
+  ip->lock.release();
+}
+
+void iput(Inode* ip) {
+  {
+    SpinGuard guard(itable.lock);
+    if (!last_ref_to_unlinked(ip)) {
+      ip->ref--;
+      return;
+    }
+  }
+  {
+    // Free it on disk. Taking its sleeplock cannot block (see last_ref_to_unlinked).
+    SleepGuard guard(ip->lock);
+    ifree(ip);
+  }
+  SpinGuard guard(itable.lock);
+  ip->ref--;
+}
+
+void iunlockput(Inode* ip) {
+  iunlock(ip);
+  iput(ip);
+}
+
+void itrunc(Inode* ip) {
+  for (uint i = 0; i < NDIRECT; i++) {
+    if (ip->addrs[i] != 0) {
+      bfree(ip, ip->addrs[i]);
+      ip->addrs[i] = 0;
+    }
+  }
+  if (ip->addrs[NDIRECT] != 0) {
+    check_data_block(ip, ip->addrs[NDIRECT]);
+    Buf* bp = bread(ip->dev, ip->addrs[NDIRECT]);
+    const uint* a = reinterpret_cast<const uint*>(bp->data);
+    for (uint j = 0; j < NINDIRECT; j++) {
+      if (a[j] != 0)
+        bfree(ip, a[j]);
+    }
+    brelse(bp);
+    bfree(ip, ip->addrs[NDIRECT]);
+    ip->addrs[NDIRECT] = 0;
+  }
+  ip->size = 0;
+  iupdate(ip);
+}
+
+void stati(Inode* ip, struct stat* st) {
+  st->dev = static_cast<int>(ip->dev);
+  st->ino = ip->inum;
+  st->type = ip->type;
+  st->nlink = ip->nlink;
+  st->size = ip->size;
+}
+
+// ---- Contents ----
+
+Result<int> readi(Inode* ip, bool user_dst, uint64 dst, uint off, uint n) {
+  n = fslogic::read_count(ip->size, off, n);
+  uint tot = 0;
+  while (tot < n) {
+    uint addr = 0;
+    TRY_ASSIGN(addr, bmap(ip, off / BSIZE, Bmap::Lookup));
+    if (addr == 0)
+      break; // a hole: only a corrupt inode has one below its size
+    Buf* bp = bread(ip->dev, addr);
+    uint m = n - tot < BSIZE - off % BSIZE ? n - tot : BSIZE - off % BSIZE;
+    Result<void> r = either_copyout(user_dst, dst, bp->data + off % BSIZE, m);
+    brelse(bp);
+    if (!r.ok())
+      return Error::BadAddress;
+    tot += m;
+    off += m;
+    dst += m;
+  }
+  return static_cast<int>(tot);
+}
+
+Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
+  switch (fslogic::write_check(ip->size, off, n)) {
+  case fslogic::WriteCheck::Ok:
+    break;
+  case fslogic::WriteCheck::BadOffset:
+    return Error::Invalid;
+  case fslogic::WriteCheck::TooBig:
+    return Error::TooBig;
+  }
+  uint tot = 0;
+  Error failure = Error::Invalid;
+  bool failed = false;
+  while (tot < n) {
+    Result<uint> addr = bmap(ip, off / BSIZE, Bmap::Allocate);
+    if (!addr.ok()) { // disk full
+      failed = true;
+      failure = addr.error();
+      break;
+    }
+    Buf* bp = bread(ip->dev, addr.value());
+    uint m = n - tot < BSIZE - off % BSIZE ? n - tot : BSIZE - off % BSIZE;
+    if (!either_copyin(bp->data + off % BSIZE, user_src, src, m).ok()) {
+      brelse(bp);
+      failed = true;
+      failure = Error::BadAddress;
+      break;
+    }
+    log_write(bp);
+    brelse(bp);
+    tot += m;
+    off += m;
+    src += m;
+  }
+  if (off > ip->size)
+    ip->size = off;
+  // Write the inode back even if the size did not change: bmap may have added blocks to addrs.
+  iupdate(ip);
+  if (failed && tot == 0)
+    return failure;
+  return static_cast<int>(tot);
+}
+
+// ---- Directories ----
+
+bool namecmp(const char* s, const char* t) {
+  return fslogic::name_equal(s, t);
+}
+
+Inode* dirlookup(Inode* dp, const char* name, uint* poff) {
+  if (dp->type != T_DIR)
+    panic("dirlookup: inode %u is not a directory", dp->inum);
+  dirent de{};
+  for (uint off = 0; off < dp->size; off += sizeof(de)) {
+    Result<int> r = readi(dp, /*user_dst=*/false, reinterpret_cast<uint64>(&de), off, sizeof(de));
+    if (!r.ok() || r.value() != static_cast<int>(sizeof(de)))
+      break; // a torn last entry: ignore it
+    if (de.inum == 0)
+      continue;
+    if (namecmp(name, de.name)) {
+      if (poff != nullptr)
+        *poff = off;
+      return iget(dp->dev, de.inum);
+    }
+  }
+  return nullptr;
+}
+
+Result<void> dirlink(Inode* dp, const char* name, uint inum) {
+  if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
+    iput(ip);
+    return Error::Exists;
+  }
+  // Find an empty slot, or append at the end.
+  dirent de{};
+  uint off = 0;
+  for (; off < dp->size; off += sizeof(de)) {
+    Result<int> r = readi(dp, /*user_dst=*/false, reinterpret_cast<uint64>(&de), off, sizeof(de));
+    if (!r.ok() || r.value() != static_cast<int>(sizeof(de)))
+      panic("dirlink: cannot read directory %u", dp->inum);
+    if (de.inum == 0)
+      break;
+  }
+  strncpy(de.name, name, DIRSIZ);
+  de.inum = static_cast<ushort>(inum);
+  Result<int> w = writei(dp, /*user_src=*/false, reinterpret_cast<uint64>(&de), off, sizeof(de));
+  if (!w.ok())
+    return w.error();
+  if (w.value() != static_cast<int>(sizeof(de)))
+    return Error::NoSpace;
+  return {};
+}
+
+// ---- Path names ----
+
+Inode* namei(const char* path) {
+  char name[DIRSIZ];
+  return namex(path, /*want_parent=*/false, name);
+}
+
+Inode* nameiparent(const char* path, char* name) {
+  return namex(path, /*want_parent=*/true, name);
+}
