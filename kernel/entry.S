@@ -8,6 +8,7 @@
 .section .text.entry
 .globl _entry
 _entry:
+        mv      s1, a1              // QEMU's reset code left the device tree's address in a1
         csrr    a1, mhartid
         li      a2, NCPU
         bgeu    a1, a2, park
@@ -16,6 +17,7 @@ _entry:
         addi    a1, a1, 1
         mul     a0, a0, a1
         add     sp, sp, a0
+        mv      a0, s1
         call    start
 park:
         wfi

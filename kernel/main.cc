@@ -13,8 +13,12 @@
 #include "kernel/virtio_disk.h"
 #include "kernel/vm.h"
 
+// Harts in the machine, from the device tree (start.cc); 0 if it could not be read.
+extern int boot_harts;
+
 namespace {
 constinit volatile bool started = false;
+constinit int harts_running = 1;  // hart 0; the others add themselves once they have announced
 }
 
 // Never returns: each hart ends in its scheduler loop.
@@ -44,11 +48,16 @@ void main() {
     printf("hart %d starting\n", cpuid());
     __sync_synchronize();
     started = true;
+    // Let every hart announce itself before the first process can write to the console.
+    int expected = boot_harts < NCPU ? boot_harts : NCPU;
+    while (__atomic_load_n(&harts_running, __ATOMIC_ACQUIRE) < expected) {
+    }
   } else {
     while (!started) {
     }
     __sync_synchronize();
     printf("hart %d starting\n", cpuid());
+    __atomic_fetch_add(&harts_running, 1, __ATOMIC_RELEASE);
     kvminithart();
     trapinithart();
     plicinithart();

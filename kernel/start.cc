@@ -1,6 +1,7 @@
 // Machine-mode boot, on every hart: configure what only M-mode can (trap delegation, PMP, timer,
 // counters, Zicboz), then drop to supervisor mode in main() with paging off.
 #include "kernel/arch.h"
+#include "kernel/fdt.h"
 #include "kernel/param.h"
 #include "kernel/types.h"
 
@@ -11,6 +12,7 @@ extern "C" bool cbo_zero_probe(void* page);
 alignas(16) constinit char stack0[4096 * NCPU] = {};
 
 constinit uint64 arch::cbo_zero_block = 0;
+constinit int boot_harts = 0;
 
 namespace {
 
@@ -30,10 +32,14 @@ void probe_zicboz() {
 
 }  // namespace
 
-// Called by entry.S on each hart's boot stack, in M-mode.
-extern "C" void start() {
+// Called by entry.S on each hart's boot stack, in M-mode, with the device tree's address. Hart 0
+// reads the hart count from it now: the blob sits in RAM that kinit() later hands out.
+extern "C" void start(const uint8* device_tree) {
   uint64 hart = LAZYV6_CSR_READ(mhartid);
-  if (hart == 0) probe_zicboz();
+  if (hart == 0) {
+    probe_zicboz();
+    boot_harts = fdt::count_cpus(device_tree);
+  }
 
   // mret goes to supervisor mode, at main().
   uint64 ms = LAZYV6_CSR_READ(mstatus);
