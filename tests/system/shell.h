@@ -1,0 +1,97 @@
+// Helpers shared by the system tests: boot to the shell prompt, run a command line and get exactly
+// what it printed, parse numbers out of program output, read files out of the disk image.
+//
+// All helpers record GoogleTest failures themselves (with the console tail, via ASSERT_CONSOLE /
+// EXPECT_CONSOLE). After a console failure QEMU is dead, so later helpers return quietly ("" / 0)
+// instead of piling up messages: check HasFailure() before assertions that would only echo it.
+
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/harness/qemu.h"
+
+namespace lazyv6::systest {
+
+using harness::Qemu;
+using namespace std::chrono_literals;
+
+inline constexpr std::chrono::milliseconds kBootTimeout = 90s;
+inline constexpr std::chrono::milliseconds kCommandTimeout = 60s;
+
+// Starts q and waits for the kernel banner, init's line, the first shell prompt and every hart's
+// "hart N starting" line (N < the -smp count).
+void boot(Qemu& q);
+
+// Types `line` at the prompt, waits for the echo and for the next prompt, and returns everything
+// printed in between (stdout, stderr and kernel messages alike). "" once QEMU is dead.
+std::string run(Qemu& q, const std::string& line,
+                std::chrono::milliseconds timeout = kCommandTimeout);
+
+// Sends Ctrl-P and returns the process listing (one line per process, as procdump prints it).
+// Then runs a marker command (`echo`) to delimit the listing, which also lets the shell reap
+// finished background jobs.
+std::string ctrl_p(Qemu& q);
+
+// One line of the Ctrl-P listing.
+struct ProcLine {
+  int pid = 0;
+  std::string state; // "sleep", "run", "runble", "zombie", ...
+  std::string name;
+  uint64_t resident = 0, ptpages = 0, sz = 0, faults = 0;
+};
+std::vector<ProcLine> parse_procdump(const std::string& listing);
+
+// Lines of `text` matching `ecmascript` (whole line, without its '\n'); the first submatches.
+std::vector<std::vector<std::string>> grep_lines(const std::string& text,
+                                                 const std::string& ecmascript);
+
+// The first submatch of `ecmascript` in `text` as a number (decimal, or hex when `base` is 16);
+// nullopt when it does not match.
+std::optional<uint64_t> find_number(const std::string& text, const std::string& ecmascript,
+                                    int base = 10);
+
+// Number of (non-overlapping) occurrences of `needle` in `text`.
+size_t count(const std::string& text, const std::string& needle);
+
+// Physical-memory figures from `free` and `free -p PID`.
+struct FreeFigures {
+  uint64_t total = 0, used = 0, free = 0;
+  uint64_t total_kib = 0, used_kib = 0, free_kib = 0;
+};
+std::optional<FreeFigures> parse_free(const std::string& output);
+struct ProcFigures {
+  uint64_t sz = 0, resident = 0, ptpages = 0, faults = 0;
+};
+std::optional<ProcFigures> parse_free_p(const std::string& output);
+
+// Free pages plus what init (pid 1) and the shell (pid 2) hold: constant while nothing else runs
+// and no page leaks, even if the shell's heap grows. Runs `free -p 1` and `free -p 2`.
+struct MemoryBalance {
+  uint64_t free_pages = 0; // as `free` reports (while `free` itself runs)
+  uint64_t init_pages = 0; // init's resident + page-table pages
+  uint64_t sh_pages = 0;   // the shell's
+  uint64_t total() const { return free_pages + init_pages + sh_pages; }
+};
+std::optional<MemoryBalance> memory_balance(Qemu& q);
+
+// A file of the disk image (--fs), or nullopt (with a failure recorded).
+std::optional<std::string> image_file(const std::string& image_path, const std::string& path);
+
+// What xv6 `ls` prints for the root directory of the image: one line per entry, in directory
+// order, "name padded to DIRSIZ, type, inum, size". `extra_root_entries` is how many entries
+// (e.g. init's console) were added since, which grows the sizes of "." and ".." by 16 each.
+std::optional<std::string> expected_root_listing(const std::string& image_path,
+                                                 int extra_root_entries);
+
+// xv6 wc's line for `data` read from standard input: "lines words bytes \n".
+std::string wc_line(const std::string& data);
+
+// Test arguments of the form --name=value (after --kernel/--fs); `fallback` if absent.
+std::string test_arg(const std::string& name, const std::string& fallback);
+
+} // namespace lazyv6::systest
