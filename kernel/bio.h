@@ -31,7 +31,7 @@ struct Buf {
   bool valid = false; // data holds the block's contents (read from disk, or written)
   // Owned by the virtio driver's lock: true while the disk is working on this buffer.
   bool disk = false;
-  uchar data[BSIZE] = {};
+  alignas(8) uchar data[BSIZE] = {};
 };
 
 // Links the NBUF buffers into the LRU list. Hart 0, once, before any bread().
