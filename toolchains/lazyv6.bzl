@@ -4,17 +4,23 @@ RISC-V code is described with plain cc rules marked compatible with the riscv64/
 so `bazel build //...` skips them in the host configuration. `riscv_image` moves one of them onto
 //toolchains:riscv64_none with a transition and publishes the ELF; that is what `//...` builds, next
 to host tools and tests, without --platforms on the command line. Compiler and linker flags are not
-here: they live once in //toolchains:cc_toolchain_config.bzl.
+here: they live once in //toolchains:cc_toolchain_config.bzl (the opt-in kernel UBSan set,
+KERNEL_UBSAN_COPTS, is below).
 
     riscv_library(name, srcs, hdrs, deps, copts, **kwargs)
     riscv_cc_binary(name, srcs, deps, linker_script, copts, linkopts, **kwargs)
-    riscv_image(name, binary, sbrk_default = "")
-    kernel_image(name, srcs, hdrs, deps, linker_script, copts, sbrk_variants = {})
+    riscv_image(name, binary, sbrk_default = "", settings = {})
+    kernel_image(name, srcs, hdrs, deps, linker_script, copts, variants = {})
     user_program(name, srcs, deps, copts)
     fs_image(name, programs, files, size = 2000, ninodes = 200)
+    sanitized_test(name, test, args, data, env)   host ASan + UBSan, from sanitizers.bzl
 """
 
 load("@llvm19//:defs.bzl", "LLVM_BIN")
+load(":sanitizers.bzl", _sanitized_test = "sanitized_test")
+
+# Host ASan + UBSan (toolchains/sanitizers.bzl), re-exported so packages load only this file.
+sanitized_test = _sanitized_test
 
 RISCV_COMPATIBLE = [
     "@platforms//cpu:riscv64",
@@ -24,6 +30,16 @@ RISCV_COMPATIBLE = [
 _PLATFORMS = "//command_line_option:platforms"
 _SBRK_DEFAULT = "//kernel:sbrk_default"
 _RISCV_PLATFORM = "//toolchains:riscv64_none"
+
+# The kernel's UndefinedBehaviorSanitizer checks (//kernel:ubsan, --config=ubsan, kernel_ubsan):
+# everything in -fsanitize=undefined whose handlers kernel/ubsan.cc implements. vptr needs RTTI and
+# a C++ runtime, function needs type hashes in every function's prologue data: both are left out.
+# Nothing recovers: the handler reports the check and its source location, then panics.
+KERNEL_UBSAN_COPTS = [
+    "-fsanitize=undefined",
+    "-fno-sanitize=vptr,function",
+    "-fno-sanitize-recover=undefined",
+]
 
 def _riscv_only(kwargs):
     """Pops target_compatible_with from kwargs and returns it extended with the RISC-V platform."""
@@ -56,16 +72,52 @@ def riscv_cc_binary(name, srcs = [], deps = [], linker_script = None, copts = []
         **kwargs
     )
 
+# Build settings a riscv_image may set on its binary (riscv_image.settings), by short name. Bool
+# settings take "true"/"false".
+IMAGE_SETTINGS = {
+    "sbrk_default": "//kernel:sbrk_default",
+    "ubsan": "//kernel:ubsan",
+}
+_BOOL_SETTINGS = ["ubsan"]
+
+# Options meant for host code (--config=asan, a developer's --copt=...): the RISC-V side starts from
+# empty lists, so host sanitizer or debug flags never reach the kernel or user programs. The RISC-V
+# toolchain brings its own -std and flags; targets add theirs with copts.
+_HOST_ONLY_OPTIONS = [
+    "//command_line_option:copt",
+    "//command_line_option:cxxopt",
+    "//command_line_option:conlyopt",
+    "//command_line_option:linkopt",
+]
+
+def _setting_value(image, key, value):
+    """The transition value for riscv_image.settings[key] = value (a string in BUILD files)."""
+    if key not in IMAGE_SETTINGS:
+        known = ", ".join(IMAGE_SETTINGS)
+        fail("%s: unknown setting %r in settings; known: %s" % (image, key, known))
+    if key in _BOOL_SETTINGS:
+        if value not in ["true", "false"]:
+            fail("%s: setting %r must be \"true\" or \"false\", not %r" % (image, key, value))
+        return value == "true"
+    return value
+
 def _riscv_transition_impl(settings, attr):
-    return {
-        _PLATFORMS: _RISCV_PLATFORM,
-        _SBRK_DEFAULT: attr.sbrk_default or settings[_SBRK_DEFAULT],
-    }
+    out = {_PLATFORMS: _RISCV_PLATFORM}
+    for option in _HOST_ONLY_OPTIONS:
+        out[option] = []
+    for label in IMAGE_SETTINGS.values():
+        out[label] = settings[label]  # the command line's value, unless the image overrides it
+    if attr.sbrk_default:
+        out[_SBRK_DEFAULT] = attr.sbrk_default
+    for key, value in attr.settings.items():
+        parsed = _setting_value(attr.name, key, value)  # fails on an unknown key
+        out[IMAGE_SETTINGS[key]] = parsed
+    return out
 
 _riscv_transition = transition(
     implementation = _riscv_transition_impl,
-    inputs = [_SBRK_DEFAULT],
-    outputs = [_PLATFORMS, _SBRK_DEFAULT],
+    inputs = IMAGE_SETTINGS.values(),
+    outputs = [_PLATFORMS] + _HOST_ONLY_OPTIONS + IMAGE_SETTINGS.values(),
 )
 
 def _riscv_image_impl(ctx):
@@ -93,15 +145,29 @@ riscv_image = rule(
             values = ["", "lazy", "eager"],
             doc = "If set, builds `binary` with //kernel:sbrk_default set to this value.",
         ),
+        "settings": attr.string_dict(
+            doc = "Build settings for `binary`, by their IMAGE_SETTINGS name, e.g. " +
+                  "{\"ubsan\": \"true\"}. Settings not named keep the command line's value.",
+        ),
         "_allowlist_function_transition": attr.label(
             default = "@bazel_tools//tools/allowlists/function_transition_allowlist",
         ),
     },
 )
 
-def kernel_image(name, srcs, hdrs = [], deps = [], linker_script = None, copts = [], sbrk_variants = {}, **kwargs):
-    """The kernel ELF `name`, plus `name_<suffix>` built with sbrk_default=<value> per variant.
+def kernel_image(
+        name,
+        srcs,
+        hdrs = [],
+        deps = [],
+        linker_script = None,
+        copts = [],
+        variants = {},
+        **kwargs):
+    """The kernel ELF `name`, plus `name_<suffix>` for each variant, built with its settings.
 
+    variants: {suffix: {setting: value}} with IMAGE_SETTINGS names, e.g.
+      {"eager": {"sbrk_default": "eager"}, "ubsan": {"ubsan": "true"}}.
     kwargs (e.g. visibility, tags) go to the image targets.
     """
     riscv_cc_binary(
@@ -112,11 +178,11 @@ def kernel_image(name, srcs, hdrs = [], deps = [], linker_script = None, copts =
         linker_script = linker_script,
     )
     riscv_image(name = name, binary = ":" + name + "_bin", **kwargs)
-    for suffix, value in sbrk_variants.items():
+    for suffix, settings in variants.items():
         riscv_image(
             name = name + "_" + suffix,
             binary = ":" + name + "_bin",
-            sbrk_default = value,
+            settings = settings,
             **kwargs
         )
 
