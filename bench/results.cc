@@ -1,5 +1,7 @@
 #include "bench/results.h"
 
+#include "bench/report.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,23 +10,6 @@
 namespace lazyv6::bench {
 
 namespace {
-
-// "12,345" for readable messages.
-std::string grouped(double v) {
-  char buf[64];
-  snprintf(buf, sizeof(buf), "%.0f", v);
-  std::string digits = buf;
-  bool negative = !digits.empty() && digits[0] == '-';
-  if (negative)
-    digits.erase(0, 1);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0)
-      out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return negative ? "-" + out : out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
@@ -270,7 +255,7 @@ CounterCheck evaluate_check(const Record& r, Mode mode, double ns_per_tick) {
   if (mode == Mode::Wall) {
     // Without -icount QEMU's instret/cycle follow the host's clock; only rdtime is meaningful.
     c.ok = true;
-    c.summary = "no -icount: " + grouped(expect) + " instructions took " + grouped(ns) +
+    c.summary = "no -icount: " + format_number(expect) + " instructions took " + format_number(ns) +
                 " ns of rdtime (instret and cycle counters then follow the host, not the guest)";
     return c;
   }
@@ -281,10 +266,10 @@ CounterCheck evaluate_check(const Record& r, Mode mode, double ns_per_tick) {
   bool cycles_ok = std::fabs(c.loop.cycles - c.loop.instret) <= 4;
   bool time_ok = std::fabs(ns - c.loop.instret) <= c.loop.instret * 0.01 + 2 * ns_per_tick;
   c.ok = instret_ok && cycles_ok && time_ok;
-  c.summary = std::string(c.ok ? "OK" : "FAILED") + ": a loop of " + grouped(expect) +
-              " instructions read instret " + grouped(c.loop.instret) + ", cycle " +
-              grouped(c.loop.cycles) + ", time " + grouped(c.loop.ticks) +
-              " ticks = " + grouped(ns) + " ns (-icount shift=0 wants instret = cycle = ns)";
+  c.summary = std::string(c.ok ? "OK" : "FAILED") + ": a loop of " + format_number(expect) +
+              " instructions read instret " + format_number(c.loop.instret) + ", cycle " +
+              format_number(c.loop.cycles) + ", time " + format_number(c.loop.ticks) +
+              " ticks = " + format_number(ns) + " ns (-icount shift=0 wants instret = cycle = ns)";
   return c;
 }
 
