@@ -192,6 +192,23 @@ Inode* namex(const char* path, bool want_parent, char* name) {
 
 // ---- Superblock ----
 
+// Halts with a clear message unless the root inode is a directory: otherwise every path lookup
+// would fail, and the first sign would be a puzzling "exec /init failed". Called once, after log
+// recovery, in the first process (ilock may sleep on the disk).
+static void check_root(int dev) {
+  begin_op();
+  Inode* root = iget(dev, ROOTINO);
+  ilock(root);
+  short type = root->type;
+  iunlockput(root);
+  end_op();
+  if (type != T_DIR) {
+    printf("fsinit: root inode %d is not a directory (type %d)\n", ROOTINO, type);
+    printf("fsinit: cannot mount the root file system; halting\n");
+    poweroff(1);
+  }
+}
+
 void fsinit(int dev) {
   uint64 disk_blocks = virtio_disk_blocks();
   if (disk_blocks < 2) {
@@ -213,6 +230,7 @@ void fsinit(int dev) {
     poweroff(1);
   }
   initlog(dev, sb);
+  check_root(dev);
 }
 
 // ---- Inodes ----
