@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <string>
 #include <thread>
@@ -17,6 +15,7 @@
 
 #include "mkfs/fsimage.h"
 #include "tests/badimage/badimages.h"
+#include "tests/harness/files.h"
 #include "tests/harness/qemu.h"
 
 namespace {
@@ -28,22 +27,8 @@ using badimage::Stop;
 using lazyv6::harness::from_test_args;
 using lazyv6::harness::Qemu;
 using lazyv6::harness::QemuOptions;
-
-Bytes read_bytes(const std::string& path) {
-  auto r = fsimage::read_host_file(path, uint64_t{1} << 30);
-  EXPECT_TRUE(r.ok()) << path << ": " << (r.ok() ? "" : r.error());
-  return r.ok() ? std::move(r.value()) : Bytes{};
-}
-
-std::string write_temp(const std::string& name, const Bytes& bytes) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  EXPECT_TRUE(out.good()) << path;
-  return path;
-}
+using lazyv6::harness::read_bytes;
+using lazyv6::harness::write_temp;
 
 // What must never be on the console of a machine refusing a disk.
 const char* const kNever[] = {

@@ -19,6 +19,7 @@
 #include "mkfs/fsck.h"
 #include "mkfs/fsimage.h"
 #include "tests/badimage/badimages.h"
+#include "tests/harness/files.h"
 
 namespace {
 
@@ -29,8 +30,7 @@ std::string g_fs_img;
 std::string g_fsck;
 
 std::string tmp_dir() {
-  const char* d = std::getenv("TEST_TMPDIR");
-  return d != nullptr ? d : "/tmp";
+  return lazyv6::harness::env_dir("TEST_TMPDIR");
 }
 
 struct Outcome {
@@ -73,11 +73,7 @@ TEST_P(FsckOnBadImage, FlagsItLikeTheKernel) {
   ASSERT_TRUE(good.ok()) << good.error();
   Bytes img = good.value();
   c.corrupt(img);
-  const std::string path = tmp_dir() + "/" + c.name + ".img";
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(img.data()), static_cast<std::streamsize>(img.size()));
-  }
+  const std::string path = lazyv6::harness::write_temp(c.name + ".img", img);
 
   for (const char* flags : {"", "--replay "}) {
     SCOPED_TRACE(std::string("fsck ") + flags + c.name + ".img");
@@ -126,9 +122,7 @@ TEST(FsckOnNonImages, TruncationsOfTheRealImageAtEveryRegion) {
                        uint64_t{sb.inodestart + 1} * 1024 + 7, uint64_t{sb.bmapstart} * 1024 + 512,
                        uint64_t{sb.size / 2} * 1024, uint64_t{sb.size} * 1024 - 1}) {
     Bytes img(good.value().begin(), good.value().begin() + static_cast<long>(cut));
-    const std::string path = tmp_dir() + "/cut.img";
-    std::ofstream(path, std::ios::binary | std::ios::trunc)
-        .write(reinterpret_cast<const char*>(img.data()), static_cast<std::streamsize>(img.size()));
+    const std::string path = lazyv6::harness::write_temp("cut.img", img);
     Outcome o = run_fsck("--replay '" + path + "'");
     EXPECT_EQ(o.status, 1) << "cut at " << cut << ": " << o.out;
     EXPECT_NE(o.out.find("fsck: image truncated: " + std::to_string(cut) + " bytes"),

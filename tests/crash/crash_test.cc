@@ -46,7 +46,9 @@
 #include "mkfs/fsimage.h"
 #include "mkfs/layout.h"
 #include "tests/crash/crashplan.h"
+#include "tests/harness/files.h"
 #include "tests/harness/qemu.h"
+#include "tests/harness/shell.h"
 
 namespace {
 
@@ -54,9 +56,14 @@ using namespace std::chrono_literals;
 using crashplan::Kind;
 using crashplan::Model;
 using crashplan::Op;
+using lazyv6::harness::boot;
+using lazyv6::harness::env_dir;
 using lazyv6::harness::from_test_args;
 using lazyv6::harness::Qemu;
 using lazyv6::harness::QemuOptions;
+using lazyv6::harness::read_bytes;
+using lazyv6::harness::test_arg;
+using lazyv6::harness::write_bytes;
 
 // ---- Flags ------------------------------------------------------------------------------------
 
@@ -68,43 +75,13 @@ struct Flags {
 
 Flags parse_flags() {
   Flags f;
-  for (const std::string& a : lazyv6::harness::process_args()) {
-    auto value = [&a](const char* name, std::string* out) {
-      std::string prefix = std::string(name) + "=";
-      if (a.rfind(prefix, 0) != 0)
-        return false;
-      *out = a.substr(prefix.size());
-      return true;
-    };
-    std::string v;
-    if (value("--rounds", &v))
-      f.rounds = std::stoi(v);
-    if (value("--seed", &v))
-      f.seed = std::stoull(v);
-    if (value("--round", &v))
-      f.only_round = std::stoi(v);
-  }
+  if (auto v = test_arg("rounds"))
+    f.rounds = std::stoi(*v);
+  if (auto v = test_arg("seed"))
+    f.seed = std::stoull(*v);
+  if (auto v = test_arg("round"))
+    f.only_round = std::stoi(*v);
   return f;
-}
-
-// ---- Files ------------------------------------------------------------------------------------
-
-std::string env_dir(const char* name) {
-  const char* d = std::getenv(name);
-  return d != nullptr && *d != 0 ? d : "/tmp";
-}
-
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  auto r = fsimage::read_host_file(path, uint64_t{1} << 30);
-  EXPECT_TRUE(r.ok()) << path << ": " << (r.ok() ? "" : r.error());
-  return r.ok() ? std::move(r.value()) : std::vector<uint8_t>{};
-}
-
-void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
 }
 
 // ---- The plan, replayed on the host ------------------------------------------------------------
@@ -464,8 +441,7 @@ void run_round(const Flags& flags, int round, Stats* stats, std::ostream& log) {
   std::string transcript;
   {
     Qemu q(boot_options(round, "run", ""));
-    ASSERT_CONSOLE(q.start());
-    ASSERT_CONSOLE(q.expect("$ ", 60s));
+    ASSERT_NO_FATAL_FAILURE(boot(q, 60s));
     ASSERT_CONSOLE(q.send_line("crashwork " + std::to_string(seed) + " " + std::to_string(nops)));
     ASSERT_CONSOLE(q.expect("crashwork: seed ", 30s));
     if (by_done) {
@@ -608,8 +584,7 @@ void run_round(const Flags& flags, int round, Stats* stats, std::ostream& log) {
   std::vector<uint8_t> b;
   {
     Qemu q(boot_options(round, "recover", disk_for_boot2));
-    ASSERT_CONSOLE(q.start());
-    ASSERT_CONSOLE(q.expect("$ ", 60s));
+    ASSERT_NO_FATAL_FAILURE(boot(q, 60s));
     q.kill();
     std::string t = q.transcript();
     expect_no_trouble(t, "recovery boot");

@@ -4,13 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
-#include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,33 +13,21 @@
 #include "mkfs/fsck.h"
 #include "mkfs/fsimage.h"
 #include "mkfs/layout.h"
+#include "tests/harness/files.h"
 #include "tests/harness/qemu.h"
+#include "tests/harness/shell.h"
 
 namespace {
 
 using namespace std::chrono_literals;
+using lazyv6::harness::boot;
 using lazyv6::harness::from_test_args;
 using lazyv6::harness::Qemu;
 using lazyv6::harness::QemuOptions;
+using lazyv6::harness::read_bytes;
+using lazyv6::harness::write_temp;
 
 constexpr uint32_t kBlock = fsimage::kBlockSize;
-
-std::vector<uint8_t> read_bytes(const std::string& path) {
-  auto r = fsimage::read_host_file(path, uint64_t{1} << 30);
-  EXPECT_TRUE(r.ok()) << path << ": " << (r.ok() ? "" : r.error());
-  return r.ok() ? r.value() : std::vector<uint8_t>{};
-}
-
-// Writes bytes to a fresh file under $TEST_TMPDIR and returns its path.
-std::string write_temp(const std::string& name, const std::vector<uint8_t>& bytes) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  EXPECT_TRUE(out.good()) << path;
-  return path;
-}
 
 void put32(std::vector<uint8_t>& img, uint64_t off, uint32_t v) {
   for (int i = 0; i < 4; i++)
@@ -68,61 +51,16 @@ uint64_t inode_offset(const std::vector<uint8_t>& img, uint32_t inum) {
          (inum % fsimage::kInodesPerBlock) * fsimage::kInodeSize;
 }
 
-// xv6 wc's counts of `data`, formatted as wc prints them for standard input.
-std::string wc_line(const std::vector<uint8_t>& data) {
-  int lines = 0, words = 0;
-  bool inword = false;
-  for (uint8_t c : data) {
-    if (c == '\n')
-      lines++;
-    if (c != 0 && std::strchr(" \r\t\n\v", c) != nullptr) {
-      inword = false;
-    } else if (!inword) {
-      words++;
-      inword = true;
-    }
-  }
-  return std::to_string(lines) + " " + std::to_string(words) + " " + std::to_string(data.size()) +
-         " \n";
-}
-
-// Waits until every hart has printed "hart N starting". A hart that starts late would print its
-// line in the middle of a command's output (kernel printf and user writes are not serialised).
-void wait_for_harts(Qemu& q, int harts) {
-  static const std::regex kHartLine("hart [0-9]+ starting\n");
-  for (int waited_ms = 0; waited_ms < 60'000; waited_ms += 10) {
-    std::string t = q.transcript();
-    auto n =
-        std::distance(std::sregex_iterator(t.begin(), t.end(), kHartLine), std::sregex_iterator());
-    if (n >= harts)
-      return;
-    std::this_thread::sleep_for(10ms);
-  }
-  ADD_FAILURE() << "not every hart started:\n" << q.tail();
-}
-
-// Returns once the booting q's shell is idle at a prompt with every hart up, so that nothing the
-// kernel prints at boot can land in the middle of a command's output.
-void settle(Qemu& q, int harts) {
-  ASSERT_CONSOLE(q.expect("init: starting sh\n", 60s));
-  wait_for_harts(q, harts);
-  // The typed line is echoed at once, even before sh's first prompt: match echo's output, which
-  // follows a newline or that prompt, not the echo of the command line (where a space precedes it).
-  ASSERT_CONSOLE(q.send_line("echo ready"));
-  ASSERT_CONSOLE(q.expect(lazyv6::harness::re("(\\n|\\$ )ready\\n\\$ "), 30s));
-}
-
-// Starts q and settles it.
-void boot(Qemu& q, int harts) {
-  ASSERT_CONSOLE(q.start());
-  settle(q, harts);
-}
-
-// Sends a command line and waits for its output to end with `output` followed by the next prompt.
-void run(Qemu& q, const std::string& line, const std::string& output = "") {
-  ASSERT_CONSOLE(q.send_line(line));
-  ASSERT_CONSOLE(q.expect(line + "\n", 10s)); // the echo of what we typed
-  ASSERT_CONSOLE(q.expect(output + "$ ", 30s));
+// Runs a command line and expects its output to end with `output` (the echo within 10 s, the next
+// prompt within 30 s).
+void run_expecting(Qemu& q, const std::string& line, const std::string& output = "") {
+  ASSERT_TRUE(q.running()) << "QEMU is not running to take `" << line << "`";
+  std::string out = lazyv6::harness::run(q, line, 30s, 10s);
+  EXPECT_TRUE(out.size() >= output.size() &&
+              out.compare(out.size() - output.size(), output.size(), output) == 0)
+      << "`" << line << "` printed:\n"
+      << out << "expected it to end with:\n"
+      << output;
 }
 
 TEST(FsBoot, ShellFileOperationsPersistAcrossReboot) {
@@ -136,17 +74,18 @@ TEST(FsBoot, ShellFileOperationsPersistAcrossReboot) {
   std::string after_first_boot;
   {
     Qemu q(opts);
-    boot(q, opts.harts);
-    run(q, "echo hi > f");
-    run(q, "cat f", "hi\n");
-    run(q, "mkdir d");
-    run(q, "cd d");
-    run(q, "echo inside > g");
-    run(q, "cat g", "inside\n");
-    run(q, "cd ..");
-    run(q, "cat README | wc", wc_line(*readme));
-    run(q, "rm f");
-    run(q, "echo again > f");
+    ASSERT_NO_FATAL_FAILURE(boot(q, 60s));
+    run_expecting(q, "echo hi > f");
+    run_expecting(q, "cat f", "hi\n");
+    run_expecting(q, "mkdir d");
+    run_expecting(q, "cd d");
+    run_expecting(q, "echo inside > g");
+    run_expecting(q, "cat g", "inside\n");
+    run_expecting(q, "cd ..");
+    run_expecting(q, "cat README | wc",
+                  lazyv6::harness::wc_line(std::string(readme->begin(), readme->end())));
+    run_expecting(q, "rm f");
+    run_expecting(q, "echo again > f");
     ASSERT_FALSE(HasFailure());
     q.kill(); // every command above ended its transaction: the disk copy is complete
     after_first_boot = write_temp("after_first_boot.img", read_bytes(q.disk_path()));
@@ -168,12 +107,12 @@ TEST(FsBoot, ShellFileOperationsPersistAcrossReboot) {
   // A second boot on the same disk sees them too.
   opts.fs_image = after_first_boot;
   Qemu q(opts);
-  boot(q, opts.harts);
-  run(q, "cat f", "again\n");
-  run(q, "cat d/g", "inside\n");
-  run(q, "rm d/g");
-  run(q, "rm d");
-  run(q, "cat d/g", "cat: cannot open d/g\n");
+  ASSERT_NO_FATAL_FAILURE(boot(q, 60s));
+  run_expecting(q, "cat f", "again\n");
+  run_expecting(q, "cat d/g", "inside\n");
+  run_expecting(q, "rm d/g");
+  run_expecting(q, "rm d");
+  run_expecting(q, "cat d/g", "cat: cannot open d/g\n");
 }
 
 TEST(FsBoot, RecoversACommittedLog) {
@@ -199,8 +138,8 @@ TEST(FsBoot, RecoversACommittedLog) {
   Qemu q(opts);
   ASSERT_CONSOLE(q.start());
   ASSERT_CONSOLE(q.expect("initlog: recovering 1 logged blocks", 60s));
-  settle(q, opts.harts);
-  run(q, "grep RECOVERED README", text);
+  ASSERT_NO_FATAL_FAILURE(lazyv6::harness::reach_prompt(q, 60s));
+  run_expecting(q, "grep RECOVERED README", text);
   q.kill();
 
   std::vector<uint8_t> after = read_bytes(q.disk_path());
@@ -250,7 +189,7 @@ TEST(FsBoot, CorruptBlockPointerPanicsClearly) {
   put32(img, inode_offset(img, inum) + 12, 3); // addrs[0] = a log block
   opts.fs_image = write_temp("bad_pointer.img", img);
   Qemu q(opts);
-  boot(q, opts.harts);
+  ASSERT_NO_FATAL_FAILURE(boot(q, 60s));
   ASSERT_CONSOLE(q.send_line("cat README"));
   ASSERT_CONSOLE(q.expect("panic: fs: inode " + std::to_string(inum) +
                               " on dev 1 names block 3 outside the data region",

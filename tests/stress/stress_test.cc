@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -34,15 +33,21 @@
 
 #include "mkfs/fsck.h"
 #include "mkfs/fsimage.h"
+#include "tests/harness/files.h"
 #include "tests/harness/qemu.h"
+#include "tests/harness/shell.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using lazyv6::harness::boot;
+using lazyv6::harness::count;
+using lazyv6::harness::env_dir;
 using lazyv6::harness::from_test_args;
 using lazyv6::harness::Qemu;
 using lazyv6::harness::QemuOptions;
+using lazyv6::harness::test_arg;
 
 struct Flags {
   double minutes = 0; // 0: one batch
@@ -55,36 +60,19 @@ struct Flags {
 
 Flags parse_flags() {
   Flags f;
-  for (const std::string& a : lazyv6::harness::process_args()) {
-    auto value = [&a](const char* name, std::string* out) {
-      std::string prefix = std::string(name) + "=";
-      if (a.rfind(prefix, 0) != 0)
-        return false;
-      *out = a.substr(prefix.size());
-      return true;
-    };
-    std::string v;
-    if (value("--minutes", &v))
-      f.minutes = std::stod(v);
-    if (value("--grind", &v))
-      f.grind = std::stoi(v);
-    if (value("--ops", &v))
-      f.ops = std::stoi(v);
-    if (value("--watchdog", &v))
-      f.watchdog_s = std::stoi(v);
-    if (value("--poll", &v))
-      f.poll_s = std::stoi(v);
-    if (value("--seed", &v))
-      f.seed = std::stoull(v);
-  }
+  if (auto v = test_arg("minutes"))
+    f.minutes = std::stod(*v);
+  if (auto v = test_arg("grind"))
+    f.grind = std::stoi(*v);
+  if (auto v = test_arg("ops"))
+    f.ops = std::stoi(*v);
+  if (auto v = test_arg("watchdog"))
+    f.watchdog_s = std::stoi(*v);
+  if (auto v = test_arg("poll"))
+    f.poll_s = std::stoi(*v);
+  if (auto v = test_arg("seed"))
+    f.seed = std::stoull(*v);
   return f;
-}
-
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    n++;
-  return n;
 }
 
 // Why the console output `out` shows the kernel in trouble, or "". The kernel kills a process that
@@ -277,8 +265,7 @@ TEST(Stress, ConcurrentWorkloadsWithWatchdog) {
   QemuOptions opts = from_test_args();
   ASSERT_EQ(opts.harts, 3);
   Qemu q(opts);
-  ASSERT_CONSOLE(q.start());
-  ASSERT_CONSOLE(q.expect("$ ", 60s));
+  ASSERT_NO_FATAL_FAILURE(boot(q, 60s));
 
   Totals totals;
   Stress stress(q, flags);
@@ -313,8 +300,7 @@ TEST(Stress, ConcurrentWorkloadsWithWatchdog) {
     << totals.polls << " polls; longest stall " << totals.longest_stall_s << " s (watchdog "
     << flags.watchdog_s << " s)\n";
   std::cout << s.str() << std::flush;
-  const char* dir = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
-  std::ofstream(std::string(dir != nullptr ? dir : "/tmp") + "/stress_summary.txt") << s.str();
+  std::ofstream(env_dir("TEST_UNDECLARED_OUTPUTS_DIR") + "/stress_summary.txt") << s.str();
 }
 
 } // namespace

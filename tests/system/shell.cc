@@ -1,9 +1,7 @@
 #include "tests/system/shell.h"
 
-#include <cstring>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "mkfs/fsimage.h"
 #include "mkfs/layout.h"
@@ -11,44 +9,6 @@
 namespace lazyv6::systest {
 
 using harness::re;
-
-void boot(Qemu& q) {
-  ASSERT_CONSOLE(q.start());
-  ASSERT_CONSOLE(q.expect("lazyv6 kernel is booting\n", kBootTimeout));
-  ASSERT_CONSOLE(q.expect("init: starting sh\n", kBootTimeout));
-  ASSERT_CONSOLE(q.expect("$ ", kBootTimeout));
-  // Secondary harts may announce themselves late (on a loaded host QEMU can run a vCPU thread
-  // long after the others): wait for every "hart N starting" line so none lands in the output of
-  // a command.
-  int harts = 1;
-  const auto& argv = q.command_line();
-  for (size_t i = 0; i + 1 < argv.size(); i++) {
-    if (argv[i] == "-smp")
-      harts = std::stoi(argv[i + 1]);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + harness::scaled(kBootTimeout);
-  for (int n = 0; n < harts; n++) {
-    const std::string line = "hart " + std::to_string(n) + " starting\n";
-    while (q.transcript().find(line) == std::string::npos) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no `" << line << "` on the console";
-      ASSERT_TRUE(q.running()) << "QEMU exited during boot";
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-}
-
-std::string run(Qemu& q, const std::string& line, std::chrono::milliseconds timeout) {
-  if (!q.running())
-    return "";
-  EXPECT_CONSOLE(q.send_line(line));
-  auto echo = q.expect(line + "\n", 30s);
-  EXPECT_CONSOLE(echo);
-  if (!echo)
-    return "";
-  auto prompt = q.expect("$ ", timeout);
-  EXPECT_CONSOLE(prompt) << "running `" << line << "`";
-  return prompt ? prompt.before : "";
-}
 
 std::string ctrl_p(Qemu& q) {
   if (!q.running())
@@ -109,14 +69,6 @@ std::optional<uint64_t> find_number(const std::string& text, const std::string& 
   if (!std::regex_search(text, m, std::regex(ecmascript)) || m.size() < 2)
     return std::nullopt;
   return std::stoull(m[1].str(), nullptr, base);
-}
-
-size_t count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos;
-       at = text.find(needle, at + needle.size()))
-    n++;
-  return n;
 }
 
 std::optional<FreeFigures> parse_free(const std::string& output) {
@@ -204,33 +156,6 @@ std::optional<std::string> expected_root_listing(const std::string& image_path,
            std::to_string(size) + "\n";
   }
   return out;
-}
-
-std::string wc_line(const std::string& data) {
-  int lines = 0, words = 0;
-  bool inword = false;
-  for (char c : data) {
-    if (c == '\n')
-      lines++;
-    if (c != 0 && std::strchr(" \r\t\n\v", c) != nullptr) {
-      inword = false;
-    } else if (!inword) {
-      words++;
-      inword = true;
-    }
-  }
-  return std::to_string(lines) + " " + std::to_string(words) + " " + std::to_string(data.size()) +
-         " \n";
-}
-
-std::string test_arg(const std::string& name, const std::string& fallback) {
-  const std::string prefix = "--" + name + "=";
-  std::string value = fallback; // the last one wins: --test_arg=... overrides the BUILD's args
-  for (const std::string& a : harness::process_args()) {
-    if (a.compare(0, prefix.size(), prefix) == 0)
-      value = a.substr(prefix.size());
-  }
-  return value;
 }
 
 } // namespace lazyv6::systest

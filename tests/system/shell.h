@@ -1,5 +1,6 @@
-// Helpers shared by the system tests: boot to the shell prompt, run a command line and get exactly
-// what it printed, parse numbers out of program output, read files out of the disk image.
+// Helpers shared by the system tests: Ctrl-P, parse numbers out of program output, read files out
+// of the disk image; and, from tests/harness/shell.h, boot to the shell prompt, run a command line
+// and get exactly what it printed, wc_line, count, test_arg.
 //
 // All helpers record GoogleTest failures themselves (with the console tail, via ASSERT_CONSOLE /
 // EXPECT_CONSOLE). After a console failure QEMU is dead, so later helpers return quietly ("" / 0)
@@ -14,23 +15,19 @@
 #include <vector>
 
 #include "tests/harness/qemu.h"
+#include "tests/harness/shell.h"
 
 namespace lazyv6::systest {
 
+using harness::boot;
+using harness::count;
+using harness::kBootTimeout;
+using harness::kCommandTimeout;
 using harness::Qemu;
+using harness::run;
+using harness::test_arg;
+using harness::wc_line;
 using namespace std::chrono_literals;
-
-inline constexpr std::chrono::milliseconds kBootTimeout = 90s;
-inline constexpr std::chrono::milliseconds kCommandTimeout = 60s;
-
-// Starts q and waits for the kernel banner, init's line, the first shell prompt and every hart's
-// "hart N starting" line (N < the -smp count).
-void boot(Qemu& q);
-
-// Types `line` at the prompt, waits for the echo and for the next prompt, and returns everything
-// printed in between (stdout, stderr and kernel messages alike). "" once QEMU is dead.
-std::string run(Qemu& q, const std::string& line,
-                std::chrono::milliseconds timeout = kCommandTimeout);
 
 // Sends Ctrl-P and returns the process listing (one line per process, as procdump prints it).
 // Then runs a marker command (`echo`) to delimit the listing, which also lets the shell reap
@@ -54,9 +51,6 @@ std::vector<std::vector<std::string>> grep_lines(const std::string& text,
 // nullopt when it does not match.
 std::optional<uint64_t> find_number(const std::string& text, const std::string& ecmascript,
                                     int base = 10);
-
-// Number of (non-overlapping) occurrences of `needle` in `text`.
-size_t count(const std::string& text, const std::string& needle);
 
 // Physical-memory figures from `free` and `free -p PID`.
 struct FreeFigures {
@@ -87,11 +81,5 @@ std::optional<std::string> image_file(const std::string& image_path, const std::
 // (e.g. init's console) were added since, which grows the sizes of "." and ".." by 16 each.
 std::optional<std::string> expected_root_listing(const std::string& image_path,
                                                  int extra_root_entries);
-
-// xv6 wc's line for `data` read from standard input: "lines words bytes \n".
-std::string wc_line(const std::string& data);
-
-// Test arguments of the form --name=value (after --kernel/--fs); `fallback` if absent.
-std::string test_arg(const std::string& name, const std::string& fallback);
 
 } // namespace lazyv6::systest
