@@ -471,6 +471,9 @@ Inode* dirlookup(Inode* dp, const char* name, uint* poff) {
 }
 
 Result<void> dirlink(Inode* dp, const char* name, uint inum) {
+  // A directory already unlinked (someone's cwd may still be inside it) takes no new names: an
+  // entry there would be unreachable from / and its inode lost on disk once the process leaves.
+  if (dp->nlink < 1) return Error::NotFound;
   if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
     iput(ip);
     return Error::Exists;
