@@ -28,8 +28,12 @@
 #include "kernel/memstat.h"
 #include "kernel/riscv.h"
 #include "user/user.h"
+#include "user/strbuild.h"
 
 namespace {
+
+using strbuild::append;
+using strbuild::append_num;
 
 constexpr uint64 kPage = PGSIZE;
 constexpr int kBufBytes = 64 * 1024;      // each worker's pre-touched buffer
@@ -81,23 +85,6 @@ uint32 checksum(const char* p, int n) {
   return sum;
 }
 
-int append(char* dst, int pos, const char* s) {
-  while (*s != 0) dst[pos++] = *s++;
-  dst[pos] = 0;
-  return pos;
-}
-
-int append_num(char* dst, int pos, uint64 v) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) dst[pos++] = tmp[--n];
-  dst[pos] = 0;
-  return pos;
-}
 
 bool exists(const char* path) {
   int fd = open(path, O_RDONLY);

@@ -63,10 +63,14 @@
 #include "kernel/memlayout.h"
 #include "kernel/syscall.h"
 #include "user/user.h"
+#include "user/strbuild.h"
 
 extern "C" char end[];  // user.ld: end of .bss
 
 namespace {
+
+using strbuild::append;
+using strbuild::append_num;
 
 // ---- constants ---------------------------------------------------------------------------------
 
@@ -205,23 +209,6 @@ constinit State S{};
 
 char* scratch_str(int area) { return reinterpret_cast<char*>(L.scratch + static_cast<uint64>(area) * kAreaBytes); }
 
-int append(char* dst, int pos, const char* s) {
-  while (*s != 0) dst[pos++] = *s++;
-  dst[pos] = 0;
-  return pos;
-}
-
-int append_num(char* dst, int pos, uint64 v) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0) dst[pos++] = tmp[--n];
-  dst[pos] = 0;
-  return pos;
-}
 
 // True if this process may read the byte at va itself: [0, guard) (text, rodata, data, bss) or the
 // stack and heap up to the end of the page holding the last byte below sz. Memory is page-granular,
