@@ -76,6 +76,7 @@ def riscv_cc_binary(name, srcs = [], deps = [], linker_script = None, copts = []
 # settings take "true"/"false".
 IMAGE_SETTINGS = {
     "sbrk_default": "//kernel:sbrk_default",
+    "trap_model": "//kernel:trap_model",
     "ubsan": "//kernel:ubsan",
 }
 _BOOL_SETTINGS = ["ubsan"]
