@@ -5,12 +5,13 @@
 // 128 MiB), waits for the shell, runs the guest program lazybench (bench/guest/lazybench.cc) once
 // for the counter check and kernel paths and once per heap size, and parses its RESULT lines
 // (bench/results.h). With --wall (default) both kernels are booted again without -icount, side by
-// side, and measured in alternating rounds (shared, isolated, isolated, shared, ...) so that a
-// change in host load hits both alike; figures are medians over the rounds. Everything is parsed
-// before any benchmark runs; then each workload and path becomes a Google Benchmark whose manual
-// time is the emulated (guest) time and whose counters are the figures. Finally it writes a
-// markdown report and a gnuplot PNG to --report_dir and prints the targets with MET/MISS (on
-// stderr, so --benchmark_format=json on stdout stays clean). Flags: --help, or bench/flags.cc.
+// side, and each round runs every command on both in turns (shared first, then isolated first,
+// ...) so that a change in host load hits both alike; figures are medians over the rounds.
+// Everything is parsed before any benchmark runs; then each workload and path becomes a Google
+// Benchmark whose manual time is the emulated (guest) time and whose counters are the figures.
+// Finally it writes a markdown report and a gnuplot PNG to --report_dir and prints the targets with
+// MET/MISS (on stderr, so --benchmark_format=json on stdout stays clean). Flags: --help, or
+// bench/flags.cc.
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bench/flags.h"
@@ -187,9 +189,16 @@ bool run_commands(Qemu& qemu, const std::string& what, const std::vector<std::st
   return true;
 }
 
+// The host's 1-minute load average, as /proc/loadavg gives it ("?" if unreadable).
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  std::string first;
+  return in >> first ? first : "?";
+}
+
 // The console text of each model's run in one mode: two -icount boots one after the other, or
-// (wall clock) two boots side by side measured in alternating rounds, so that both models see
-// the same host load. Dies with a message on any failure.
+// (wall clock) two boots side by side, each command run on both in turns, round after round, so
+// that both models see the same host load. Dies with a message on any failure.
 void measure(const Options& o, bool icount, std::string text[2], std::vector<std::string>* notes) {
   const auto deadline = std::chrono::steady_clock::now() +
                         lazyv6::harness::scaled(std::chrono::seconds(o.run_timeout_s));
@@ -210,15 +219,26 @@ void measure(const Options& o, bool icount, std::string text[2], std::vector<std
   }
   if (icount)
     return;
+  const std::string load_before = load_average();
+  // Command by command, in turns (shared first, then isolated first, ...), so a change in the
+  // host's load lands on both kernels within seconds.
+  int turn = 0;
   for (int round = 0; round < o.wall_rounds; ++round) {
-    for (int j = 0; j < 2; ++j) {
-      const Model m = lazyv6::bench::kModels[round % 2 == 0 ? j : 1 - j];
-      const std::string what = what_of(m, false) + ", round " + std::to_string(round + 1) + "/" +
-                               std::to_string(o.wall_rounds);
-      if (!run_commands(*qemu[model_index(m)], what, commands, deadline, &error))
-        die(1, error);
+    for (const std::string& cmd : commands) {
+      for (int j = 0; j < 2; ++j) {
+        const Model m = lazyv6::bench::kModels[turn % 2 == 0 ? j : 1 - j];
+        const std::string what = what_of(m, false) + ", round " + std::to_string(round + 1) + "/" +
+                                 std::to_string(o.wall_rounds);
+        if (!run_commands(*qemu[model_index(m)], what, {cmd}, deadline, &error))
+          die(1, error);
+      }
+      ++turn;
     }
   }
+  notes->push_back(
+      "host load average (1 min) before / after the wall-clock rounds: " + load_before + " / " +
+      load_average() + ", on " + std::to_string(std::thread::hardware_concurrency()) +
+      " host CPUs (other load moves wall figures; -icount figures never move)");
   for (Model m : lazyv6::bench::kModels) {
     const int i = model_index(m);
     text[i] = qemu[i]->transcript();

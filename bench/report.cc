@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -158,8 +159,8 @@ std::string render_markdown(const ReportInput& in) {
         "without `-icount`, where emulated time follows the host's clock: both kernels are "
         "booted once and measured in "
      << in.wall_rounds
-     << " alternating rounds (shared, isolated, isolated, shared, …); figures are medians over "
-        "all rounds.\n\n";
+     << " alternating rounds (each lazybench command on both kernels in turns: shared first, "
+        "then isolated first, …); figures are medians over all rounds.\n\n";
 
   md << "## Counter check\n\n";
   for (Model m : kModels) {
@@ -473,11 +474,31 @@ bool write_plot(const std::string& dir, const ReportInput& in, const std::string
   for (uint64_t size : lazy_sizes) {
     if (eager_sizes.count(size) == 0) {
       key << ", \\\n     NaN with lines lc 'white' title 'no eager " << size
-          << " MiB line: not run (above --eager_max_mib; RAM is 128 MiB)'";
+          << " MiB line: above --eager_max_mib (RAM: 128 MiB)'";
     }
   }
 
   const bool has_wall = !wall[0].empty() || !wall[1].empty();
+  // Both wall panels on one y range (whole decades), so the two kernels compare by eye.
+  double lo = 0, hi = 0;
+  for (const Figures* wf : in.wall) {
+    if (wf == nullptr)
+      continue;
+    for (const auto& w : wf->workloads) {
+      if (w.status != "ok" || w.workload_ns <= 0)
+        continue;
+      const double ms = w.workload_ns / 1e6;
+      lo = lo == 0 ? ms : std::min(lo, ms);
+      hi = std::max(hi, ms);
+    }
+  }
+  std::string wall_range = "set autoscale y\n";
+  if (lo > 0) {
+    char buf[96];
+    snprintf(buf, sizeof(buf), "set yrange [%g:%g]\n", std::pow(10, std::floor(std::log10(lo))),
+             std::pow(10, std::ceil(std::log10(hi))));
+    wall_range = buf;
+  }
   *png = "lazy_vs_eager.png";
   auto script = [&](const std::string& terminal) {
     std::ostringstream gp;
@@ -490,7 +511,7 @@ bool write_plot(const std::string& dir, const ReportInput& in, const std::string
           "MiB)\"\n"
        << "set logscale x 2\nset logscale y 10\nset grid\n"
        << "set xlabel 'touch every k-th page (density 1/k)'\n"
-       << "set key bottom left font ',9'\n"
+       << "set key bottom left Left reverse samplen 2 font ',9'\n"
        << "set title 'Pages taken (resident + page-table), shared kernel'\n"
        << "set ylabel 'pages (log)'\n"
        << "plot " << plot_args(icount, color, 2) << key.str() << "\n"
@@ -504,7 +525,8 @@ bool write_plot(const std::string& dir, const ReportInput& in, const std::string
         break;
       gp << "set title 'Wall time, " << model_name(m) << " kernel (no -icount, medians of "
          << in.wall_rounds << " rounds)'\n"
-         << "set ylabel 'grow + first touch, wall ms (log)'\n";
+         << "set ylabel 'grow + first touch, wall ms (log)'\n"
+         << wall_range;
       if (ws.empty()) {
         gp << "plot NaN notitle\n";
       } else {
