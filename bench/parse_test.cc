@@ -261,6 +261,25 @@ TEST(Aggregate, WallModeUsesMedians) {
   EXPECT_DOUBLE_EQ(median({4, 1, 3, 2}), 2.5);
 }
 
+TEST(Check, WallTakesTheMedianRoundAndIcountTheFailingOne) {
+  auto checks = [](std::vector<int> ticks) {
+    std::string text = "BENCH_BEGIN v=1\n";
+    for (int t : ticks) {
+      text += "RESULT v=1 kind=check loop_instructions=2000000 loop_instret=2000004 "
+              "loop_cycles=2000004 loop_ticks=" +
+              std::to_string(t) + "\n";
+    }
+    return text + "BENCH_DONE v=1 results=" + std::to_string(ticks.size()) + "\n";
+  };
+  Figures w = figures_of(checks({100, 900, 300}), Mode::Wall);
+  EXPECT_DOUBLE_EQ(w.check.loop.ticks, 300);
+  EXPECT_NE(w.check.summary.find("median of 3 rounds"), std::string::npos) << w.check.summary;
+  // Under -icount 2M instructions take 20,000 ticks; one boot with 900 ticks fails the check.
+  EXPECT_TRUE(figures_of(checks({20000, 20000}), Mode::Icount).check.ok);
+  Figures i = figures_of(checks({20000, 900, 20000}), Mode::Icount);
+  EXPECT_FALSE(i.check.ok) << i.check.summary;
+}
+
 TEST(Check, IcountCountersMustAgree) {
   Record good;
   good.kind = "check";
