@@ -124,6 +124,7 @@ std::string log_stem(Model m, bool icount) {
   return std::string("lazy_vs_eager.") + model_name(m) + (icount ? ".icount" : ".wall");
 }
 
+// "shared -icount boot", "isolated wall-clock boot": how progress and errors name a boot.
 std::string what_of(Model m, bool icount) {
   return std::string(model_name(m)) + (icount ? " -icount boot" : " wall-clock boot");
 }
@@ -300,6 +301,8 @@ void add(const std::string& name, double seconds, const std::string& label,
       ->Unit(unit);
 }
 
+// One benchmark per completed workload of `f`, named prefix + key ("shared/wall/lazy/seq/16M/k8"):
+// time = grow + first pass, counters = its figures (instructions only under -icount).
 void register_workloads(const Figures& f, const std::string& prefix, const std::string& label) {
   for (const auto& w : f.workloads) {
     if (w.status != "ok")
@@ -329,6 +332,8 @@ void register_workloads(const Figures& f, const std::string& prefix, const std::
   }
 }
 
+// One benchmark per kernel path of `f` (getpid, spawn_echo, sbrk_lazy/<size>M,
+// shrink_untouched/<size>M), named after `prefix`; counters: instructions under -icount.
 void register_paths(const Figures& f, const std::string& prefix, const std::string& label) {
   const auto& p = f.paths;
   auto instr = [&](double v) -> Counters {

@@ -59,6 +59,7 @@ std::string opt(const std::optional<double>& v, int decimals = 0) {
   return v ? format_number(*v, decimals) : "–";
 }
 
+// A figure in ns as "12.34 µs", or "–".
 std::string us(const std::optional<double>& ns) {
   return ns ? format_number(*ns / 1000, 2) + " µs" : "–";
 }
@@ -75,6 +76,7 @@ struct WallSummary {
   std::optional<double> getpid, fault, eager_page, spawn;
 };
 
+// The summary of one kernel's wall figures; empty for a kernel that was not measured (null).
 WallSummary summarize(const Figures* f) {
   WallSummary s;
   if (f == nullptr)
@@ -88,6 +90,7 @@ WallSummary summarize(const Figures* f) {
   return s;
 }
 
+// A markdown table of targets; `other_column` heads the column the rows' `upstream` fills.
 void target_table(std::ostringstream& md, const std::vector<TargetRow>& rows,
                   const std::string& other_column) {
   md << "| target | lazyv6 | goal | " << other_column << " | verdict | measured on |\n"

@@ -724,6 +724,7 @@ std::vector<TargetRow> evaluate_targets(const Figures& f) {
 
 namespace {
 
+// Met when the ratio is ≥ limit (at_least), else when it is ≤ limit (< with strict); n/a if absent.
 Verdict ratio_verdict(std::optional<double> v, bool at_least, double limit, bool strict = false) {
   if (!v)
     return Verdict::NotMeasured;
@@ -731,6 +732,7 @@ Verdict ratio_verdict(std::optional<double> v, bool at_least, double limit, bool
   return ok ? Verdict::Met : Verdict::Miss;
 }
 
+// "12.3 µs" for a figure in ns.
 std::string ns_text(double ns) {
   return format_number(ns / 1000, 1) + " µs";
 }

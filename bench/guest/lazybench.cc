@@ -448,6 +448,8 @@ bool spawn_echo() {
   return wait(&status) == pid && status == 0;
 }
 
+// `paths`: counter overhead, getpid, lazy sbrk and untouched shrink per size, then fork + exec +
+// wait of echo; each R times, one RESULT line per repeat.
 void run_paths(const Config& c) {
   for (int rep = 0; rep < c.reps; rep++) {
     align();
