@@ -406,9 +406,9 @@ public:
         figures += " " + run.report_label;
       const double seconds =
           run.iterations > 0 ? run.real_accumulated_time / static_cast<double>(run.iterations) : 0;
-      fprintf(stdout, "%-34s %14s  %s\n",
+      fprintf(stdout, "%-34s %14s%s%s\n",
               name.substr(slash == std::string::npos ? 0 : slash + 1).c_str(),
-              guest_time(seconds).c_str(), figures.c_str());
+              guest_time(seconds).c_str(), figures.empty() ? "" : "  ", figures.c_str());
     }
     fflush(stdout);
   }

@@ -298,6 +298,7 @@ TEST_F(TinyRun, ReplayWithoutGnuplotStillWritesMarkdown) {
   for (const char* absent : {"CPU", "Iterations", "manual_time"})
     EXPECT_EQ(r.out.find(absent), std::string::npos) << absent << "\n" << r.out;
   EXPECT_FALSE(std::regex_search(r.out, std::regex("[ =]-[0-9]"))) << r.out;
+  EXPECT_FALSE(std::regex_search(r.out, std::regex(" \n"))) << "trailing blanks:\n" << r.out;
 }
 
 } // namespace
