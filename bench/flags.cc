@@ -93,13 +93,19 @@ std::string join(const std::vector<uint64_t>& v) {
 
 } // namespace
 
-std::string usage() {
-  return R"(usage: bazel run //bench:lazy_vs_eager -- [flags] [--benchmark_* flags]
+std::string usage_line() {
+  return "usage: bazel run //bench:lazy_vs_eager -- [flags] [--benchmark_* flags]";
+}
 
-Boots lazyv6 in QEMU (1 hart, 128 MiB) under -icount shift=0, runs the guest program lazybench,
-and reports lazy vs eager sbrk figures in emulated (QEMU TCG) time through Google Benchmark, plus
-a markdown table and a PNG plot in --report_dir. A second boot without -icount adds wall-clock
-emulated figures (medians of repeats).
+std::string usage() {
+  return usage_line() + R"(
+
+Boots lazyv6 in QEMU (1 hart, 128 MiB) with both trap models -- shared (//kernel:kernel) and
+isolated (//kernel:kernel_isolated, xv6's page-table switch on every trap) -- under -icount
+shift=0, runs the guest program lazybench, and reports lazy vs eager sbrk figures in emulated
+(QEMU TCG) time through Google Benchmark, plus a markdown table and a PNG plot in --report_dir.
+Then it boots both again without -icount and measures them in alternating rounds for wall-clock
+figures (medians), including the trap-model targets (MET/MISS).
 
   --report_dir=DIR       where lazy_vs_eager.md, .png and raw logs go
                          (default: lazy_vs_eager_report/ in the directory bazel run was called from)
@@ -109,17 +115,40 @@ emulated figures (medians of repeats).
   --eager_max_mib=N      eager workloads only up to this size (default 64; RAM is 128 MiB)
   --seed=N               random-order seed (default 42)
   --reps=N               repeats per workload under -icount (default 1; small ones repeat more)
-  --path_reps=N          repeats of getpid/sbrk/shrink path measurements (default 5)
+  --path_reps=N          repeats of the getpid/spawn/sbrk/shrink paths (default 5; per round)
   --getpid_calls=N       getpid calls per repeat (default 1000)
-  --wall=BOOL            also boot without -icount for wall-clock figures (default true)
-  --wall_reps=N          repeats in that boot; figures are medians (default 3)
+  --spawn_calls=N        fork+exec+wait of echo per repeat (default 10)
+  --wall=BOOL            also measure wall-clock figures without -icount (default true)
+  --wall_rounds=N        alternating rounds per model without -icount; medians (default 5)
   --boot_timeout_s=N     time to reach the shell prompt (default 180)
   --run_timeout_s=N      time for all of lazybench's output in one boot (default 3600)
   --gnuplot=PATH         gnuplot binary (default /usr/bin/gnuplot; without it, no PNG)
-  --kernel=PATH --fs=PATH  kernel ELF and disk image (bazel run passes both)
-  --replay_icount=FILE --replay_wall=FILE  report saved console output instead of booting
-Google Benchmark flags work as usual: --benchmark_format=json, --benchmark_out=FILE, ...
+  --kernel=PATH --kernel_isolated=PATH --fs=PATH   kernels and disk image (bazel run passes them)
+  --replay=DIR           report the console transcripts saved in DIR by an earlier run
+Google Benchmark flags work as usual: --benchmark_format=console|json|csv, --benchmark_out=FILE,
+--benchmark_out_format=console|json|csv, --benchmark_filter=REGEX, ...
 )";
+}
+
+bool supported_benchmark_format(const std::string& name) {
+  return name == "console" || name == "json" || name == "csv";
+}
+
+bool check_benchmark_flags(const std::vector<std::string>& args, std::string* error) {
+  for (const std::string& arg : args) {
+    for (const char* flag : {"--benchmark_format", "--benchmark_out_format"}) {
+      const std::string prefix = std::string(flag) + "=";
+      if (arg.rfind(prefix, 0) == 0 && !supported_benchmark_format(arg.substr(prefix.size()))) {
+        *error = "bad " + arg + ": supported formats are console, json and csv";
+        return false;
+      }
+      if (arg == flag) {
+        *error = "flag " + arg + " needs a value (" + arg + "=console|json|csv)";
+        return false;
+      }
+    }
+  }
+  return true;
 }
 
 bool parse_options(const std::vector<std::string>& args, Options* out, std::string* error) {
@@ -150,6 +179,10 @@ bool parse_options(const std::vector<std::string>& args, Options* out, std::stri
       if (!need_value())
         return false;
       o.kernel = value;
+    } else if (name == "--kernel_isolated") {
+      if (!need_value())
+        return false;
+      o.kernel_isolated = value;
     } else if (name == "--fs") {
       if (!need_value())
         return false;
@@ -210,8 +243,11 @@ bool parse_options(const std::vector<std::string>& args, Options* out, std::stri
     } else if (name == "--wall") {
       if (!parse_bool(name, value, &o.wall, error))
         return false;
-    } else if (name == "--wall_reps") {
-      if (!need_value() || !parse_int(name, value, 1, 100, &o.wall_reps, error))
+    } else if (name == "--wall_rounds") {
+      if (!need_value() || !parse_int(name, value, 1, 100, &o.wall_rounds, error))
+        return false;
+    } else if (name == "--spawn_calls") {
+      if (!need_value() || !parse_int(name, value, 1, 100'000, &o.spawn_calls, error))
         return false;
     } else if (name == "--boot_timeout_s") {
       if (!need_value() || !parse_int(name, value, 1, 86400, &o.boot_timeout_s, error))
@@ -223,14 +259,10 @@ bool parse_options(const std::vector<std::string>& args, Options* out, std::stri
       if (!need_value())
         return false;
       o.gnuplot = value;
-    } else if (name == "--replay_icount") {
+    } else if (name == "--replay") {
       if (!need_value())
         return false;
-      o.replay_icount = value;
-    } else if (name == "--replay_wall") {
-      if (!need_value())
-        return false;
-      o.replay_wall = value;
+      o.replay_dir = value;
     } else {
       *error = "unknown flag '" + name + "' (see --help)";
       return false;
@@ -241,15 +273,16 @@ bool parse_options(const std::vector<std::string>& args, Options* out, std::stri
 }
 
 std::vector<std::string> guest_commands(const Options& o, bool icount) {
-  const int reps = icount ? o.reps : o.wall_reps;
-  const int path_reps = icount ? o.path_reps : std::max(o.path_reps, o.wall_reps);
   std::string orders = std::string(o.seq ? "s" : "") + (o.rand ? "r" : "");
   std::vector<std::string> commands;
   // Under -icount every measurement waits for a timer tick first (A=1), so no timer interrupt
-  // lands in a window and instruction counts repeat exactly; wall-clock runs need no such care.
+  // lands in a window and instruction counts repeat exactly; wall-clock runs need no such care
+  // and repeat through rounds instead (one repeat per workload per round).
   const std::string align = icount ? " A=1" : "";
-  commands.push_back("lazybench check paths S=" + join(o.sizes_mib) + " R=" +
-                     std::to_string(path_reps) + " N=" + std::to_string(o.getpid_calls) + align);
+  const int reps = icount ? o.reps : 1;
+  commands.push_back("lazybench check paths S=" + join(o.sizes_mib) +
+                     " R=" + std::to_string(o.path_reps) + " N=" + std::to_string(o.getpid_calls) +
+                     " E=" + std::to_string(o.spawn_calls) + align);
   for (uint64_t size : o.sizes_mib) {
     std::string policies = size <= o.eager_max_mib ? "le" : "l";
     commands.push_back("lazybench S=" + std::to_string(size) + " K=" + join(o.strides) +

@@ -1,6 +1,7 @@
 // End-to-end test of //bench:lazy_vs_eager: runs the benchmark binary on a tiny configuration
-// (boots QEMU twice: -icount and wall clock) and checks the shape of what it writes and the
-// invariants that are not timings. Never asserts a timing. Also: bad flags fail fast with one line.
+// (boots both trap models' kernels under -icount, then both side by side for two alternating
+// wall-clock rounds) and checks the shape of what it writes and the invariants that are not
+// timings. Never asserts a timing. Also: bad flags fail fast with an error and the usage line.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,7 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct Paths {
-  std::string bench, kernel, fs_image;
+  std::string bench, kernel, kernel_isolated, fs_image;
 };
 
 Paths& paths() {
@@ -94,31 +96,43 @@ std::optional<double> json_counter(const std::string& json, const std::string& n
 
 // ---- bad flags: no QEMU is started ------------------------------------------------------------
 
-void expect_one_line_error(const std::vector<std::string>& args, const std::string& want) {
+// Exits with status 2 before booting anything, printing exactly the error and the usage line.
+void expect_usage_error(const std::vector<std::string>& args, const std::string& want) {
   Result r = run_bench(args, "bad");
-  EXPECT_NE(r.status, 0) << args[0];
+  EXPECT_EQ(r.status, 2) << args[0];
   auto lines = nonempty_lines(r.err);
-  ASSERT_EQ(lines.size(), 1u) << r.err;
-  EXPECT_NE(lines[0].find("lazy_vs_eager: "), std::string::npos) << lines[0];
+  ASSERT_EQ(lines.size(), 2u) << r.err;
+  EXPECT_EQ(lines[0].rfind("lazy_vs_eager: ", 0), 0u) << lines[0];
   EXPECT_NE(lines[0].find(want), std::string::npos) << lines[0];
+  EXPECT_EQ(lines[1].rfind("usage: bazel run //bench:lazy_vs_eager -- ", 0), 0u) << lines[1];
   EXPECT_EQ(r.out, "");
 }
 
 TEST(BadFlags, UnknownFlag) {
-  expect_one_line_error({"--frobnicate=1"}, "unknown flag '--frobnicate'");
+  expect_usage_error({"--frobnicate=1"}, "unknown flag '--frobnicate'");
+  expect_usage_error({"--benchmark_frobnicate=1"}, "unknown flag '--benchmark_frobnicate'");
 }
 
 TEST(BadFlags, BadSizes) {
-  expect_one_line_error({"--sizes_mib=abc"}, "bad --sizes_mib");
-  expect_one_line_error({"--sizes_mib=0"}, "bad --sizes_mib");
-  expect_one_line_error({"--sizes_mib=4096"}, "bad --sizes_mib");
+  expect_usage_error({"--sizes_mib=abc"}, "bad --sizes_mib");
+  expect_usage_error({"--sizes_mib=0"}, "bad --sizes_mib");
+  expect_usage_error({"--sizes_mib=4096"}, "bad --sizes_mib");
+}
+
+// Google Benchmark itself would print its own help for these and exit 0, after nothing ran.
+TEST(BadFlags, UnsupportedBenchmarkFormat) {
+  expect_usage_error({"--benchmark_format=xml"}, "bad --benchmark_format=xml");
+  expect_usage_error({"--benchmark_out_format=xml"}, "bad --benchmark_out_format=xml");
+  expect_usage_error({"--benchmark_format"}, "--benchmark_format needs a value");
+  expect_usage_error({"--benchmark_color="}, "Google Benchmark rejected a flag value in: "
+                                             "--benchmark_color=");
 }
 
 TEST(BadFlags, BadReportDir) {
   std::string file = ::testing::TempDir() + "/not_a_dir";
   std::ofstream(file) << "x";
-  expect_one_line_error({"--report_dir=" + file}, "bad --report_dir");
-  expect_one_line_error({"--report_dir=" + file + "/sub"}, "bad --report_dir");
+  expect_usage_error({"--report_dir=" + file}, "bad --report_dir");
+  expect_usage_error({"--report_dir=" + file + "/sub"}, "bad --report_dir");
 }
 
 TEST(BadFlags, Help) {
@@ -134,11 +148,12 @@ protected:
   static void SetUpTestSuite() {
     dir_ = new std::string((fs::path(::testing::TempDir()) / "tiny_report").lexically_normal());
     json_ = new std::string(::testing::TempDir() + "/tiny.json");
-    result_ = new Result(run_bench({"--kernel=" + paths().kernel, "--fs=" + paths().fs_image,
-                                    "--report_dir=" + *dir_, "--sizes_mib=1", "--strides=1,8",
-                                    "--path_reps=2", "--wall_reps=1", "--benchmark_format=json",
-                                    "--benchmark_out=" + *json_, "--benchmark_out_format=json"},
-                                   "tiny"));
+    result_ = new Result(run_bench(
+        {"--kernel=" + paths().kernel, "--kernel_isolated=" + paths().kernel_isolated,
+         "--fs=" + paths().fs_image, "--report_dir=" + *dir_, "--sizes_mib=1", "--strides=1,8",
+         "--path_reps=2", "--spawn_calls=2", "--wall_rounds=2", "--benchmark_format=json",
+         "--benchmark_out=" + *json_, "--benchmark_out_format=json"},
+        "tiny"));
   }
   static std::string* dir_;
   static std::string* json_;
@@ -159,23 +174,44 @@ TEST_F(TinyRun, JsonOnStdoutAndInTheOutFile) {
   for (const std::string& json : {result_->out, read_file(*json_)}) {
     EXPECT_EQ(json.find('{'), 0u) << json.substr(0, 200); // nothing before the JSON
     for (const char* want :
-         {"\"benchmarks\"", "\"name\": \"path/getpid", "\"name\": \"path/sbrk_lazy/size_mib:1",
-          "\"name\": \"path/shrink_untouched/size_mib:1", "\"name\": \"target/getpid",
-          "\"name\": \"fault/lazy/seq/size_mib:1/k:1",
-          "\"name\": \"fault/eager/rand/size_mib:1/k:8",
-          "\"name\": \"wall/fault/lazy/seq/size_mib:1/k:8", "\"name\": \"wall/path/getpid",
-          "\"label\": \"emulated (QEMU TCG, -icount shift=0, 1 hart)\"",
-          "\"label\": \"emulated wall clock", "\"time_unit\""}) {
+         {"\"benchmarks\"",
+          "\"name\": \"shared/icount/getpid/",
+          "\"name\": \"shared/icount/spawn_echo/",
+          "\"name\": \"isolated/icount/getpid/",
+          "\"name\": \"shared/icount/sbrk_lazy/1M/",
+          "\"name\": \"shared/icount/shrink_untouched/1M/",
+          "\"name\": \"target/getpid/",
+          "\"name\": \"shared/icount/lazy/seq/1M/k1/",
+          "\"name\": \"shared/icount/eager/rand/1M/k8/",
+          "\"name\": \"isolated/icount/lazy/seq/1M/k8/",
+          "\"name\": \"shared/wall/lazy/seq/1M/k8/",
+          "\"name\": \"isolated/wall/getpid/",
+          "\"name\": \"isolated/wall/spawn_echo/",
+          "\"name\": \"target/getpid_isolated_over_shared/",
+          "\"name\": \"target/lazy_fault_over_eager_page/",
+          "\"name\": \"target/sparse_lazy_over_eager/",
+          "\"name\": \"target/icount_getpid/",
+          "\"label\": \"emulated (QEMU TCG, -icount shift=0, 1 hart), shared kernel\"",
+          "\"label\": \"emulated wall clock (QEMU TCG, no -icount, 1 hart), isolated kernel, "
+          "median of 2 alternating rounds\"",
+          "\"time_unit\""}) {
       EXPECT_NE(json.find(want), std::string::npos) << want;
     }
     // Counters: exact page counts (not timings).
-    EXPECT_EQ(json_counter(json, "fault/lazy/seq/size_mib:1/k:8", "resident"), 32.0);
-    EXPECT_EQ(json_counter(json, "fault/eager/seq/size_mib:1/k:8", "resident"), 256.0);
-    EXPECT_EQ(json_counter(json, "fault/lazy/rand/size_mib:1/k:1", "touched"), 256.0);
-    EXPECT_EQ(json_counter(json, "fault/lazy/seq/size_mib:1/k:8", "lazy/eager_pages"), 0.125);
-    for (const char* key : {"fault_instr", "fault_ns", "sbrk_instr", "sbrk_ns", "ptpages"}) {
-      EXPECT_TRUE(json_counter(json, "fault/lazy/seq/size_mib:1/k:1", key)) << key;
+    for (const std::string model : {"shared", "isolated"}) {
+      const std::string p = model + "/icount/";
+      EXPECT_EQ(json_counter(json, p + "lazy/seq/1M/k8/", "resident"), 32.0);
+      EXPECT_EQ(json_counter(json, p + "eager/seq/1M/k8/", "resident"), 256.0);
+      EXPECT_EQ(json_counter(json, p + "lazy/rand/1M/k1/", "touched"), 256.0);
+      EXPECT_EQ(json_counter(json, p + "lazy/seq/1M/k8/", "lazy/eager_pages"), 0.125);
+      for (const char* key : {"fault_instr", "fault_ns", "sbrk_instr", "sbrk_ns", "ptpages"}) {
+        EXPECT_TRUE(json_counter(json, p + "lazy/seq/1M/k1/", key)) << key;
+      }
+      // An eager workload takes no fault: no fault figure (it used to be noise, often < 0).
+      EXPECT_FALSE(json_counter(json, p + "eager/seq/1M/k1/", "fault_ns"));
     }
+    EXPECT_TRUE(json_counter(json, "target/getpid_isolated_over_shared/", "ratio"));
+    EXPECT_TRUE(json_counter(json, "target/getpid_isolated_over_shared/", "met"));
   }
 }
 
@@ -183,12 +219,14 @@ TEST_F(TinyRun, MarkdownAndPlot) {
   ASSERT_EQ(result_->status, 0) << result_->err;
   std::string md = read_file(*dir_ + "/lazy_vs_eager.md");
   for (const char* want :
-       {"emulated", "## Counter check", "## Targets", "upstream xv6", "25,757", "≤ 800",
-        "`getpid` round trip", "## Workloads (-icount shift=0)", "## Workloads, wall clock",
-        "## Invariants", "| 1 | 8 | seq | lazy | 32 |"}) {
+       {"emulated", "## Counter check", "## Trap models", "`getpid` wall: isolated / shared",
+        "## Wall clock, shared vs isolated", "fork + exec + wait of `echo`", "## Targets",
+        "upstream xv6", "25,757", "≤ 800", "`getpid` round trip", "## Workloads (-icount shift=0)",
+        "## Workloads, wall clock, shared kernel", "## Workloads, wall clock, isolated kernel",
+        "## Invariants", "| 1 | 8 | seq | lazy | 32 |", "2 alternating rounds"}) {
     EXPECT_NE(md.find(want), std::string::npos) << want;
   }
-  EXPECT_TRUE(md.find("**PASS**") != std::string::npos || md.find("**MISS**") != std::string::npos);
+  EXPECT_TRUE(md.find("**MET**") != std::string::npos || md.find("**MISS**") != std::string::npos);
   if (access("/usr/bin/gnuplot", X_OK) == 0) {
     std::string png = read_file(*dir_ + "/lazy_vs_eager.png");
     ASSERT_GT(png.size(), 8u);
@@ -201,7 +239,9 @@ TEST_F(TinyRun, MarkdownAndPlot) {
 
 TEST_F(TinyRun, InvariantsHold) {
   ASSERT_EQ(result_->status, 0) << result_->err;
-  for (const char* log : {"/lazy_vs_eager.icount.console.log", "/lazy_vs_eager.wall.console.log"}) {
+  for (const char* log :
+       {"/lazy_vs_eager.shared.icount.console.log", "/lazy_vs_eager.isolated.icount.console.log",
+        "/lazy_vs_eager.shared.wall.console.log", "/lazy_vs_eager.isolated.wall.console.log"}) {
     GuestOutput out;
     std::string error;
     ASSERT_TRUE(parse_console(read_file(*dir_ + log), &out, &error)) << error;
@@ -211,6 +251,7 @@ TEST_F(TinyRun, InvariantsHold) {
         &error))
         << error;
     ASSERT_TRUE(f.check.present);
+    EXPECT_TRUE(f.paths.spawn_ns) << log;       // fork + exec + wait of echo succeeded
     EXPECT_TRUE(f.check.ok) << f.check.summary; // rdinstret/rdcycle/rdtime follow -icount
     ASSERT_EQ(f.workloads.size(), 8u);          // {lazy, eager} x {seq, rand} x k {1, 8}
     for (const auto& w : f.workloads) {
@@ -241,16 +282,23 @@ TEST_F(TinyRun, InvariantsHold) {
 TEST_F(TinyRun, ReplayWithoutGnuplotStillWritesMarkdown) {
   ASSERT_EQ(result_->status, 0) << result_->err;
   std::string dir = ::testing::TempDir() + "/replay_report";
-  Result r = run_bench({"--report_dir=" + dir,
-                        "--replay_icount=" + *dir_ + "/lazy_vs_eager.icount.console.log",
-                        "--wall=false", "--gnuplot=/nonexistent/gnuplot"},
+  Result r = run_bench({"--report_dir=" + dir, "--replay=" + *dir_, "--wall=false",
+                        "--gnuplot=/nonexistent/gnuplot"},
                        "replay");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("no plot: gnuplot not found"), std::string::npos) << r.err;
   std::string md = read_file(dir + "/lazy_vs_eager.md");
   EXPECT_NE(md.find("No plot: gnuplot not found"), std::string::npos);
   EXPECT_NE(md.find("## Targets"), std::string::npos);
-  EXPECT_NE(r.out.find("fault/lazy/seq/size_mib:1/k:8"), std::string::npos); // console table
+  // The console table: short names, guest time only (no CPU or iterations column), no
+  // negative figure.
+  EXPECT_NE(r.out.find("\n== shared/icount: emulated (QEMU TCG"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nlazy/seq/1M/k8 "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("guest time"), std::string::npos) << r.out;
+  for (const char* absent : {"CPU", "Iterations", "manual_time"})
+    EXPECT_EQ(r.out.find(absent), std::string::npos) << absent << "\n" << r.out;
+  EXPECT_FALSE(std::regex_search(r.out, std::regex("[ =]-[0-9]"))) << r.out;
+  EXPECT_FALSE(std::regex_search(r.out, std::regex(" \n"))) << "trailing blanks:\n" << r.out;
 }
 
 } // namespace
@@ -273,11 +321,14 @@ int main(int argc, char** argv) {
       p.bench = lazyv6::harness::runfile(*v);
     if (auto* v = value("--kernel"))
       p.kernel = lazyv6::harness::runfile(*v);
+    if (auto* v = value("--kernel_isolated"))
+      p.kernel_isolated = lazyv6::harness::runfile(*v);
     if (auto* v = value("--fs"))
       p.fs_image = lazyv6::harness::runfile(*v);
   }
-  if (p.bench.empty() || p.kernel.empty() || p.fs_image.empty()) {
-    fprintf(stderr, "usage: lazy_vs_eager_test --bench=PATH --kernel=PATH --fs=PATH\n");
+  if (p.bench.empty() || p.kernel.empty() || p.kernel_isolated.empty() || p.fs_image.empty()) {
+    fprintf(stderr, "usage: lazy_vs_eager_test --bench=PATH --kernel=PATH --kernel_isolated=PATH "
+                    "--fs=PATH\n");
     return 2;
   }
   return RUN_ALL_TESTS();

@@ -4,20 +4,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace lazyv6::bench {
 
 namespace {
-
-std::string mode_words(Mode m) {
-  return m == Mode::Icount ? "-icount shift=0,sleep=off" : "no -icount (wall clock)";
-}
 
 // Runs argv in `cwd` with stdout+stderr to `log`; returns the exit status (-1: could not run).
 int run_in(const std::vector<std::string>& argv, const std::string& cwd, const std::string& log) {
@@ -61,6 +59,52 @@ std::string opt(const std::optional<double>& v, int decimals = 0) {
   return v ? format_number(*v, decimals) : "–";
 }
 
+// A figure in ns as "12.34 µs", or "–".
+std::string us(const std::optional<double>& ns) {
+  return ns ? format_number(*ns / 1000, 2) + " µs" : "–";
+}
+
+// a / b as "12.3×", or "–".
+std::string times(const std::optional<double>& a, const std::optional<double>& b) {
+  if (!a || !b || *b <= 0)
+    return "–";
+  return plain_number(*a / *b) + "×";
+}
+
+// The wall-clock figures the trap-model comparison is about, for one kernel.
+struct WallSummary {
+  std::optional<double> getpid, fault, eager_page, spawn;
+};
+
+// The summary of one kernel's wall figures; empty for a kernel that was not measured (null).
+WallSummary summarize(const Figures* f) {
+  WallSummary s;
+  if (f == nullptr)
+    return s;
+  s.getpid = f->paths.getpid_ns;
+  s.spawn = f->paths.spawn_ns;
+  if (const WorkloadFigures* w = dense_lazy(*f))
+    s.fault = w->fault_ns;
+  if (auto e = eager_page(*f))
+    s.eager_page = e->ns;
+  return s;
+}
+
+// A markdown table of targets; `other_column` heads the column the rows' `upstream` fills.
+void target_table(std::ostringstream& md, const std::vector<TargetRow>& rows,
+                  const std::string& other_column) {
+  md << "| target | lazyv6 | goal | " << other_column << " | verdict | measured on |\n"
+     << "|---|---:|---|---|---|---|\n";
+  for (const auto& t : rows) {
+    std::string value = t.ratio   ? plain_number(*t.ratio)
+                        : t.instr ? format_number(*t.instr, 1) + " instr"
+                                  : "–";
+    md << "| " << t.path << " | " << value << " | " << t.target << " | " << t.upstream << " | **"
+       << verdict_name(t.verdict) << "** | " << t.source << " |\n";
+  }
+  md << "\n";
+}
+
 } // namespace
 
 std::string format_number(double v, int decimals) {
@@ -87,79 +131,156 @@ std::string format_number(double v, int decimals) {
   return negative ? "-" + out : out;
 }
 
+std::string plain_number(double v) {
+  if (std::isnan(v) || std::isinf(v))
+    return "–";
+  char buf[64];
+  const double a = std::fabs(v);
+  if (a >= 100 || v == std::round(v)) {
+    snprintf(buf, sizeof(buf), "%.0f", v);
+  } else if (a >= 1) {
+    snprintf(buf, sizeof(buf), "%.2f", v);
+  } else {
+    snprintf(buf, sizeof(buf), "%.3g", v);
+  }
+  return buf;
+}
+
 std::string render_markdown(const ReportInput& in) {
-  const Figures& f = *in.icount;
+  const Figures& f = *in.icount[0];
+  const Figures* iso = in.icount[1];
   std::ostringstream md;
-  md << "# lazyv6: lazy vs eager `sbrk` (emulated figures)\n\n"
+  md << "# lazyv6: lazy vs eager `sbrk`, shared vs isolated trap model (emulated figures)\n\n"
      << "All figures are **emulated**: QEMU 7.2 TCG, `-machine virt`, 1 hart (`-smp 1`), 128 MiB — "
-        "not real-hardware times. Under `-icount shift=0,sleep=off` one guest instruction is one "
-        "ns "
-        "of emulated time. *instr* is guest `rdinstret` (kernel code included): each measurement "
-        "starts right after a timer tick, so no interrupt lands in it and instruction counts "
-        "repeat exactly from boot to boot. *ns* is guest `rdtime` (10 MHz: 100 ns ticks, so a "
-        "single short call reads in steps of 100 ns, to within one tick from boot to boot). "
-        "*Wall* figures come from a second boot without `-icount`: emulated time then follows "
-        "the host's clock (noisier; medians of repeats).\n\n";
+        "not real-hardware times. Two kernels: *shared* (`//kernel:kernel`: the kernel mapped in "
+        "every address space, no page-table switch per trap) and *isolated* "
+        "(`//kernel:kernel_isolated`: xv6's trampoline, satp written on every trap). Under "
+        "`-icount shift=0,sleep=off` one guest instruction is one ns of emulated time. *instr* is "
+        "guest `rdinstret` (kernel code included): each measurement starts right after a timer "
+        "tick, so no interrupt lands in it and instruction counts repeat exactly from boot to "
+        "boot. *ns* is guest `rdtime` (10 MHz: 100 ns ticks). *Wall* figures come from boots "
+        "without `-icount`, where emulated time follows the host's clock: both kernels are "
+        "booted once and measured in "
+     << in.wall_rounds
+     << " alternating rounds (each lazybench command on both kernels in turns: shared first, "
+        "then isolated first, …); figures are medians over all rounds.\n\n";
 
   md << "## Counter check\n\n";
-  if (f.check.present) {
-    md << "- -icount boot: " << f.check.summary << "\n";
-  } else {
-    md << "- -icount boot: not run\n";
-  }
-  if (in.wall != nullptr && in.wall->check.present) {
-    md << "- wall-clock boot: " << in.wall->check.summary << "\n";
+  for (Model m : kModels) {
+    const Figures* runs[2] = {in.icount[model_index(m)], in.wall[model_index(m)]};
+    const char* what[2] = {"-icount", "wall clock"};
+    for (int i = 0; i < 2; ++i) {
+      if (runs[i] != nullptr && runs[i]->check.present) {
+        md << "- " << model_name(m) << ", " << what[i] << ": " << runs[i]->check.summary << "\n";
+      }
+    }
   }
   md << "\n";
 
-  md << "## Targets (DESIGN.md, \"Costs we hold ourselves to\")\n\n"
+  md << "## Trap models: the targets (one run, wall-clock medians unless -icount)\n\n";
+  if (in.wall[0] == nullptr || in.wall[1] == nullptr) {
+    md << "Wall-clock rounds were not run (`--wall=false`): the ratio targets are not "
+          "measured.\n\n";
+  }
+  target_table(md, in.trap_targets, "isolated kernel");
+  md << "`usertests` are not part of this benchmark: their wall time on both models is measured "
+        "separately (see the README).\n\n";
+
+  md << "## Wall clock, shared vs isolated (medians)\n\n"
+     << "| path | shared | isolated | isolated / shared |\n|---|---:|---:|---:|\n";
+  const WallSummary ws = summarize(in.wall[0]), wi = summarize(in.wall[1]);
+  auto wall_row = [&](const char* name, const std::optional<double>& a,
+                      const std::optional<double>& b) {
+    md << "| " << name << " | " << us(a) << " | " << us(b) << " | " << times(b, a) << " |\n";
+  };
+  wall_row("`getpid` round trip", ws.getpid, wi.getpid);
+  wall_row("lazy page fault (lazy, seq, k=1, largest size; first minus second touch)", ws.fault,
+           wi.fault);
+  wall_row("eager page (eager `sbrk`, per page, largest eager size)", ws.eager_page, wi.eager_page);
+  wall_row("fork + exec + wait of `echo`", ws.spawn, wi.spawn);
+  md << "| lazy fault / eager page | " << times(ws.fault, ws.eager_page) << " | "
+     << times(wi.fault, wi.eager_page) << " | |\n\n";
+
+  if (in.wall[0] != nullptr) {
+    md << "Lazy / eager wall time (grow + touch every k-th page), per density:\n\n"
+       << "| size MiB | k | order | shared | isolated |\n|---:|---:|---|---:|---:|\n";
+    for (const auto& w : in.wall[0]->workloads) {
+      auto r = lazy_eager_ratios(*in.wall[0], w);
+      if (!r)
+        continue;
+      std::string other = "–";
+      if (in.wall[1] != nullptr) {
+        if (const WorkloadFigures* o = in.wall[1]->find(w.key)) {
+          if (auto ro = lazy_eager_ratios(*in.wall[1], *o))
+            other = format_number(ro->time, 3);
+        }
+      }
+      md << "| " << w.key.size_mib << " | " << w.key.k << " | " << w.key.order << " | "
+         << format_number(r->time, 3) << " | " << other << " |\n";
+    }
+    md << "\n";
+  }
+
+  md << "## Targets (DESIGN.md, \"Costs we hold ourselves to\"), shared kernel\n\n"
      << "Guest instructions under `-icount shift=0`, 1 hart. Upstream xv6 (2025) was measured the "
-        "same way (figures from DESIGN.md).\n\n"
-     << "| path | lazyv6 (instr) | lazyv6 (emulated ns) | target | upstream xv6 | verdict | "
-        "measured on |\n|---|---:|---:|---|---:|---|---|\n";
-  for (const auto& t : in.targets) {
-    md << "| " << t.path << " | " << opt(t.instr, 1) << " | " << opt(t.ns, 1) << " | " << t.target
-       << " | " << t.upstream << " | **" << verdict_name(t.verdict) << "** | " << t.source
-       << " |\n";
-  }
-  md << "\n";
+        "same way (figures from DESIGN.md).\n\n";
+  target_table(md, in.targets, "upstream xv6");
 
-  md << "## Kernel paths\n\n| path | -icount instr | -icount ns | wall ns (median) |\n"
-     << "|---|---:|---:|---:|\n";
-  const PathFigures* wp = in.wall != nullptr ? &in.wall->paths : nullptr;
-  auto wall_of = [&](const std::map<uint64_t, double>& m, uint64_t size) -> std::string {
-    auto it = m.find(size);
-    return it == m.end() ? "–" : format_number(it->second, 1);
+  md << "## Kernel paths\n\n"
+     << "| path | shared instr | isolated instr | shared -icount ns | shared wall ns | isolated "
+        "wall ns |\n|---|---:|---:|---:|---:|---:|\n";
+  const PathFigures* wp[2] = {in.wall[0] ? &in.wall[0]->paths : nullptr,
+                              in.wall[1] ? &in.wall[1]->paths : nullptr};
+  const PathFigures* ip = iso != nullptr ? &iso->paths : nullptr;
+  auto at = [](const PathFigures* p, std::map<uint64_t, double> PathFigures::* m,
+               uint64_t size) -> std::string {
+    if (p == nullptr)
+      return "–";
+    auto it = (p->*m).find(size);
+    return it == (p->*m).end() ? "–" : format_number(it->second, 1);
+  };
+  auto one = [](const PathFigures* p, std::optional<double> PathFigures::* m) -> std::string {
+    return p == nullptr ? "–" : opt(p->*m, 1);
   };
   if (f.paths.null_window) {
     md << "| counter read overhead (subtracted everywhere) | "
-       << format_number(f.paths.null_window->instret) << " | – | – |\n";
+       << format_number(f.paths.null_window->instret) << " | – | – | – | – |\n";
   }
   md << "| `getpid` round trip | " << opt(f.paths.getpid_instr, 1) << " | "
-     << opt(f.paths.getpid_ns, 1) << " | " << (wp ? opt(wp->getpid_ns, 1) : "–") << " |\n";
+     << one(ip, &PathFigures::getpid_instr) << " | " << opt(f.paths.getpid_ns, 1) << " | "
+     << one(wp[0], &PathFigures::getpid_ns) << " | " << one(wp[1], &PathFigures::getpid_ns)
+     << " |\n";
+  md << "| fork + exec + wait of `echo` | " << opt(f.paths.spawn_instr, 1) << " | "
+     << one(ip, &PathFigures::spawn_instr) << " | " << opt(f.paths.spawn_ns, 1) << " | "
+     << one(wp[0], &PathFigures::spawn_ns) << " | " << one(wp[1], &PathFigures::spawn_ns) << " |\n";
   for (const auto& [size, instr] : f.paths.sbrk_lazy_instr) {
     md << "| lazy `sbrk(+" << size << " MiB)` | " << format_number(instr, 1) << " | "
-       << wall_of(f.paths.sbrk_lazy_ns, size) << " | "
-       << (wp ? wall_of(wp->sbrk_lazy_ns, size) : "–") << " |\n";
+       << at(ip, &PathFigures::sbrk_lazy_instr, size) << " | "
+       << at(&f.paths, &PathFigures::sbrk_lazy_ns, size) << " | "
+       << at(wp[0], &PathFigures::sbrk_lazy_ns, size) << " | "
+       << at(wp[1], &PathFigures::sbrk_lazy_ns, size) << " |\n";
   }
   for (const auto& [size, instr] : f.paths.shrink_untouched_instr) {
     md << "| shrink untouched " << size << " MiB | " << format_number(instr, 1) << " | "
-       << wall_of(f.paths.shrink_untouched_ns, size) << " | "
-       << (wp ? wall_of(wp->shrink_untouched_ns, size) : "–") << " |\n";
+       << at(ip, &PathFigures::shrink_untouched_instr, size) << " | "
+       << at(&f.paths, &PathFigures::shrink_untouched_ns, size) << " | "
+       << at(wp[0], &PathFigures::shrink_untouched_ns, size) << " | "
+       << at(wp[1], &PathFigures::shrink_untouched_ns, size) << " |\n";
   }
   md << "\n";
 
-  md << "## Workloads (-icount shift=0)\n\n"
+  md << "## Workloads (-icount shift=0), shared kernel\n\n"
      << "Grow the heap by *size* (eager or lazy `sbrk`), write one byte in every *k*-th page "
         "(sequential or seeded random order), touch the same pages again (the baseline: a mapped "
         "page), shrink back. *fault* = first pass minus second pass, per touched page (lmbench "
-        "style). Δresident and Δpt are memstat's user pages and page-table pages after the first "
-        "pass minus before the grow. Ratios are lazy / eager: pages taken (resident + page-table) "
-        "and emulated time of grow + first pass.\n\n"
+        "style; lazy only: an eager workload takes no fault). Δresident and Δpt are memstat's "
+        "user pages and page-table pages after the first pass minus before the grow. Ratios are "
+        "lazy / eager: pages taken (resident + page-table) and emulated time of grow + first "
+        "pass. The last column is the isolated kernel's fault.\n\n"
      << "| size MiB | k | order | policy | touched | reps | grow instr | grow ns | first touch "
         "ns/page | fault instr | fault ns | shrink instr | Δresident | Δpt | lazy/eager pages | "
-        "lazy/eager time |\n"
-     << "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+        "lazy/eager time | isolated fault instr |\n"
+     << "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   std::vector<const WorkloadFigures*> skipped;
   for (const auto& w : f.workloads) {
     if (w.status != "ok") {
@@ -167,14 +288,15 @@ std::string render_markdown(const ReportInput& in) {
       continue;
     }
     auto r = lazy_eager_ratios(f, w);
+    const WorkloadFigures* o = iso != nullptr ? iso->find(w.key) : nullptr;
     md << "| " << w.key.size_mib << " | " << w.key.k << " | " << w.key.order << " | "
        << w.key.policy << " | " << w.touched << " | " << w.reps << " | "
        << format_number(w.sbrk_instr) << " | " << format_number(w.sbrk_ns) << " | "
-       << format_number(w.touch_ns_pp, 1) << " | " << format_number(w.fault_instr, 1) << " | "
-       << format_number(w.fault_ns, 1) << " | " << format_number(w.shrink_instr) << " | "
-       << w.resident_delta << " | " << w.ptpages_delta << " | "
-       << (r ? format_number(r->resident, 4) : "–") << " | "
-       << (r ? format_number(r->time, 4) : "–") << " |\n";
+       << format_number(w.touch_ns_pp, 1) << " | " << opt(w.fault_instr, 1) << " | "
+       << opt(w.fault_ns, 1) << " | " << format_number(w.shrink_instr) << " | " << w.resident_delta
+       << " | " << w.ptpages_delta << " | " << (r ? format_number(r->resident, 4) : "–") << " | "
+       << (r ? format_number(r->time, 4) : "–") << " | "
+       << (o != nullptr ? opt(o->fault_instr, 1) : "–") << " |\n";
   }
   md << "\n";
   if (!skipped.empty()) {
@@ -190,19 +312,23 @@ std::string render_markdown(const ReportInput& in) {
     md << "\n";
   }
 
-  if (in.wall != nullptr) {
-    md << "## Workloads, wall clock (no -icount, medians of " << in.wall_reps << "+ repeats)\n\n"
+  for (Model m : kModels) {
+    const Figures* wf = in.wall[model_index(m)];
+    if (wf == nullptr)
+      continue;
+    md << "## Workloads, wall clock, " << model_name(m) << " kernel (medians over "
+       << in.wall_rounds << " rounds)\n\n"
        << "| size MiB | k | order | policy | touched | reps | grow ns | first touch ns/page | "
           "fault ns | shrink ns | lazy/eager time |\n"
        << "|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
-    for (const auto& w : in.wall->workloads) {
+    for (const auto& w : wf->workloads) {
       if (w.status != "ok")
         continue;
-      auto r = lazy_eager_ratios(*in.wall, w);
+      auto r = lazy_eager_ratios(*wf, w);
       md << "| " << w.key.size_mib << " | " << w.key.k << " | " << w.key.order << " | "
          << w.key.policy << " | " << w.touched << " | " << w.reps << " | "
          << format_number(w.sbrk_ns) << " | " << format_number(w.touch_ns_pp, 1) << " | "
-         << format_number(w.fault_ns, 1) << " | " << format_number(w.shrink_ns) << " | "
+         << opt(w.fault_ns, 1) << " | " << format_number(w.shrink_ns) << " | "
          << (r ? format_number(r->time, 4) : "–") << " |\n";
     }
     md << "\n";
@@ -230,8 +356,9 @@ std::string render_markdown(const ReportInput& in) {
 
   md << "## Plot\n\n";
   if (!in.plot_file.empty()) {
-    md << "![resident pages and emulated time against density, lazy vs eager](" << in.plot_file
-       << ")\n\n";
+    md << "![pages taken, -icount time and wall time against density, lazy vs eager, both trap "
+          "models]("
+       << in.plot_file << ")\n\n";
   } else {
     md << "No plot: " << in.plot_note << "\n\n";
   }
@@ -245,7 +372,64 @@ std::string render_markdown(const ReportInput& in) {
   return md.str();
 }
 
-bool write_plot(const std::string& dir, const Figures& f, const std::string& gnuplot,
+namespace {
+
+// One plotted line: a data file of (k, pages taken, time in ms) for a policy, size and order.
+struct Series {
+  std::string policy, order, data;
+  uint64_t size_mib = 0;
+};
+
+// Writes one data file per (policy, size, order) of `f`, named
+// <stem>.<policy>.<size>mib.<order>.dat.
+bool write_series(const std::string& dir, const std::string& stem, const Figures& f,
+                  std::vector<Series>* out, std::string* message) {
+  std::map<std::tuple<std::string, uint64_t, std::string>, std::vector<const WorkloadFigures*>>
+      groups;
+  for (const auto& w : f.workloads) {
+    if (w.status == "ok")
+      groups[{w.key.policy, w.key.size_mib, w.key.order}].push_back(&w);
+  }
+  for (const auto& [key, ws] : groups) {
+    const auto& [policy, size, order] = key;
+    Series s{policy, order,
+             stem + "." + policy + "." + std::to_string(size) + "mib." + order + ".dat", size};
+    std::ofstream data(dir + "/" + s.data);
+    data << "# k  pages_taken(resident+pt)  grow+first_touch_ms  (" << policy << ", " << size
+         << " MiB, " << order << ")\n";
+    for (const auto* w : ws) {
+      data << w->key.k << " " << (w->resident_delta + w->ptpages_delta) << " "
+           << w->workload_ns / 1e6 << "\n";
+    }
+    if (!data) {
+      *message = "could not write " + dir + "/" + s.data;
+      return false;
+    }
+    out->push_back(s);
+  }
+  return true;
+}
+
+// The gnuplot `plot` arguments for `series`, column `column` against k. Colour = size, solid =
+// lazy, dashed = eager, filled points = sequential, open points = random order.
+std::string plot_args(const std::vector<Series>& series, const std::map<uint64_t, int>& color,
+                      int column) {
+  std::ostringstream p;
+  bool first = true;
+  for (const auto& s : series) {
+    const bool lazy = s.policy == "lazy", seq = s.order == "seq";
+    const int pt = lazy ? (seq ? 7 : 6) : (seq ? 5 : 4);
+    p << (first ? "" : ", \\\n     ") << "'" << s.data << "' using 1:" << column
+      << " with linespoints lw 2 pt " << pt << " dt " << (lazy ? 1 : 2) << " lc "
+      << color.at(s.size_mib) << " notitle";
+    first = false;
+  }
+  return p.str();
+}
+
+} // namespace
+
+bool write_plot(const std::string& dir, const ReportInput& in, const std::string& gnuplot,
                 std::string* png, std::string* message) {
   if (access(gnuplot.c_str(), X_OK) != 0) {
     *message = "gnuplot not found at " + gnuplot +
@@ -253,74 +437,113 @@ bool write_plot(const std::string& dir, const Figures& f, const std::string& gnu
                "plot";
     return false;
   }
-  // One data file per (policy, size), sequential order (random if there is no sequential run).
-  bool have_seq = false;
-  for (const auto& w : f.workloads)
-    have_seq = have_seq || (w.status == "ok" && w.key.order == "seq");
-  const std::string order = have_seq ? "seq" : "rand";
-  std::map<std::pair<std::string, uint64_t>, std::vector<const WorkloadFigures*>> series;
-  for (const auto& w : f.workloads) {
-    if (w.status == "ok" && w.key.order == order)
-      series[{w.key.policy, w.key.size_mib}].push_back(&w);
+  std::vector<Series> icount, wall[2];
+  if (!write_series(dir, "lazy_vs_eager.icount.shared", *in.icount[0], &icount, message))
+    return false;
+  for (Model m : kModels) {
+    const Figures* wf = in.wall[model_index(m)];
+    if (wf != nullptr && !write_series(dir, std::string("lazy_vs_eager.wall.") + model_name(m), *wf,
+                                       &wall[model_index(m)], message)) {
+      return false;
+    }
   }
-  if (series.empty()) {
+  if (icount.empty()) {
     *message = "no completed workloads to plot";
     return false;
   }
-  std::set<uint64_t> sizes;
-  for (const auto& [key, ws] : series)
-    sizes.insert(key.second);
+  std::map<uint64_t, int> color;
+  std::set<uint64_t> lazy_sizes, eager_sizes;
+  for (const auto& s : icount) {
+    (s.policy == "lazy" ? lazy_sizes : eager_sizes).insert(s.size_mib);
+    color.emplace(s.size_mib, 0);
+  }
+  for (const auto& ws : wall) {
+    for (const auto& s : ws)
+      color.emplace(s.size_mib, 0);
+  }
+  int next = 0;
+  for (auto& [size, c] : color)
+    c = ++next;
 
-  std::ostringstream left, right;
-  int color = 0;
-  std::map<uint64_t, int> color_of;
-  for (uint64_t s : sizes)
-    color_of[s] = ++color;
-  bool first = true;
-  for (const auto& [key, ws] : series) {
-    const auto& [policy, size] = key;
-    std::string data = "lazy_vs_eager." + policy + "." + std::to_string(size) + "mib.dat";
-    std::ofstream out(dir + "/" + data);
-    out << "# k  pages_taken(resident+pt)  grow+first_touch_ms  (" << policy << ", " << size
-        << " MiB, " << order << ", emulated)\n";
-    for (const auto* w : ws) {
-      out << w->key.k << " " << (w->resident_delta + w->ptpages_delta) << " "
-          << w->workload_ns / 1e6 << "\n";
+  // The legend (first panel only): dummy NaN entries for what colour, dash and point mean, and
+  // why a size has no eager line.
+  std::ostringstream key;
+  for (const auto& [size, c] : color)
+    key << ", \\\n     NaN with lines lw 2 lc " << c << " title '" << size << " MiB'";
+  key << ", \\\n     NaN with lines lw 2 dt 1 lc 'black' title 'lazy (solid)'"
+      << ", \\\n     NaN with lines lw 2 dt 2 lc 'black' title 'eager (dashed)'"
+      << ", \\\n     NaN with points pt 7 lc 'black' title 'sequential order (filled)'"
+      << ", \\\n     NaN with points pt 6 lc 'black' title 'random order (open)'";
+  for (uint64_t size : lazy_sizes) {
+    if (eager_sizes.count(size) == 0) {
+      key << ", \\\n     NaN with lines lc 'white' title 'no eager " << size
+          << " MiB line: above --eager_max_mib (RAM: 128 MiB)'";
     }
-    if (!out) {
-      *message = "could not write " + dir + "/" + data;
-      return false;
-    }
-    std::string style = " with linespoints lw 2 pt " + std::string(policy == "lazy" ? "7" : "5") +
-                        " dt " + (policy == "lazy" ? "1" : "2") + " lc " +
-                        std::to_string(color_of[size]) + " title '" + policy + " " +
-                        std::to_string(size) + " MiB'";
-    left << (first ? "" : ", \\\n     ") << "'" << data << "' using 1:2" << style;
-    right << (first ? "" : ", \\\n     ") << "'" << data << "' using 1:3" << style;
-    first = false;
   }
 
+  const bool has_wall = !wall[0].empty() || !wall[1].empty();
+  // Both wall panels on one y range (whole decades), so the two kernels compare by eye.
+  double lo = 0, hi = 0;
+  for (const Figures* wf : in.wall) {
+    if (wf == nullptr)
+      continue;
+    for (const auto& w : wf->workloads) {
+      if (w.status != "ok" || w.workload_ns <= 0)
+        continue;
+      const double ms = w.workload_ns / 1e6;
+      lo = lo == 0 ? ms : std::min(lo, ms);
+      hi = std::max(hi, ms);
+    }
+  }
+  std::string wall_range = "set autoscale y\n";
+  if (lo > 0) {
+    char buf[96];
+    snprintf(buf, sizeof(buf), "set yrange [%g:%g]\n", std::pow(10, std::floor(std::log10(lo))),
+             std::pow(10, std::ceil(std::log10(hi))));
+    wall_range = buf;
+  }
   *png = "lazy_vs_eager.png";
   auto script = [&](const std::string& terminal) {
     std::ostringstream gp;
     gp << "# Made by //bench:lazy_vs_eager; run `gnuplot lazy_vs_eager.gp` in this directory.\n"
        << "set terminal " << terminal << "\n"
        << "set output '" << *png << "'\n"
-       << "set multiplot layout 1,2 title \"lazyv6: lazy vs eager sbrk — emulated figures (QEMU "
-          "TCG, "
-       << mode_words(f.mode) << ", 1 hart), " << order << " order\"\n"
-       << "set logscale x 2\nset logscale y 10\nset grid\nset key bottom left\n"
+       << "set termoption noenhanced\n" // flag names and titles contain '_'
+       << "set multiplot layout " << (has_wall ? 2 : 1)
+       << ",2 title \"lazyv6: lazy vs eager sbrk — emulated figures (QEMU 7.2 TCG, 1 hart, 128 "
+          "MiB)\"\n"
+       << "set logscale x 2\nset logscale y 10\nset grid\n"
        << "set xlabel 'touch every k-th page (density 1/k)'\n"
-       << "set ylabel 'pages taken: resident + page-table (log)'\n"
-       << "plot " << left.str() << "\n"
-       << "set ylabel 'grow + first touch, emulated ms (log)'\n"
-       << "plot " << right.str() << "\n"
-       << "unset multiplot\n";
+       << "set key bottom left Left reverse samplen 2 font ',9'\n"
+       << "set title 'Pages taken (resident + page-table), shared kernel'\n"
+       << "set ylabel 'pages (log)'\n"
+       << "plot " << plot_args(icount, color, 2) << key.str() << "\n"
+       << "unset key\n"
+       << "set title 'Emulated time under -icount (1 instr = 1 ns), shared kernel'\n"
+       << "set ylabel 'grow + first touch, ms (log)'\n"
+       << "plot " << plot_args(icount, color, 3) << "\n";
+    for (Model m : kModels) {
+      const auto& ws = wall[model_index(m)];
+      if (!has_wall)
+        break;
+      gp << "set title 'Wall time, " << model_name(m) << " kernel (no -icount, medians of "
+         << in.wall_rounds << " rounds)'\n"
+         << "set ylabel 'grow + first touch, wall ms (log)'\n"
+         << wall_range;
+      if (ws.empty()) {
+        gp << "plot NaN notitle\n";
+      } else {
+        gp << "plot " << plot_args(ws, color, 3) << "\n";
+      }
+    }
+    gp << "unset multiplot\n";
     return gp.str();
   };
+  const std::string size = has_wall ? "1400,1100" : "1400,600";
   const std::string gp_path = dir + "/lazy_vs_eager.gp";
   const std::string log_path = dir + "/lazy_vs_eager.gnuplot.log";
-  for (const char* terminal : {"pngcairo size 1400,600 font 'sans,10'", "png size 1400,600"}) {
+  for (const std::string& terminal :
+       {"pngcairo size " + size + " font 'sans,10'", "png size " + size}) {
     std::ofstream(gp_path) << script(terminal);
     int status = run_in({gnuplot, "lazy_vs_eager.gp"}, dir, log_path);
     std::string log = read_file(log_path);

@@ -4,11 +4,13 @@
 // through mcounteren/scounteren). The host boots QEMU with -icount shift=0, where all three follow
 // the instruction count, runs this program and parses its output (bench/results.h).
 //
-//   lazybench [check] [paths] [S=1,16,64] [K=1,8,64,512] [O=sr] [P=le] [R=1] [X=42] [N=1000] [A=1]
+//   lazybench [check] [paths] [S=1,16,64] [K=1,8,64,512] [O=sr] [P=le] [R=1] [X=42] [N=1000]
+//             [E=10] [A=1]
 //
 //   check   counter check: a loop of exactly 2,000,000 instructions, timed by all three counters
 //   paths   kernel paths: an empty window (counter overhead), getpid round trips (N calls per
-//           repeat), lazy sbrk of each size in S and shrinking it again while untouched
+//           repeat), fork+exec+wait of `echo` (E per repeat; echo prints an empty line), lazy
+//           sbrk of each size in S and shrinking it again while untouched
 //   S=      sizes in MiB (1..2047: sbrk takes an int)        K=  strides in pages (touch every
 //   k-th) O=      orders: s = sequential, r = random (seeded)      P=  policies: l = lazy, e =
 //   eager R=      repeats (at least; small workloads repeat until they touched 64 pages, at most
@@ -28,6 +30,7 @@
 //   check   loop_instructions, loop_*                         (the counter check)
 //   null    rep, win_*                                        (two back-to-back counter reads)
 //   getpid  rep, calls, win_*                                 (calls x getpid())
+//   spawn   rep, calls, status, win_*                         (calls x fork, exec echo, wait)
 //   sbrk    policy=lazy, size_mib, rep, win_*                 (one sys_sbrk(+size, SBRK_LAZY))
 //   shrink  size_mib, touched=0, rep, win_*                   (sys_sbrk(-size) right after it)
 //   fault   policy, order, size_mib, k, seed, rep, status, pages (declared), touched,
@@ -160,6 +163,7 @@ struct Config {
   int reps = 1;
   uint64 seed = 42;
   int calls = 1000;
+  int spawns = 10;
   bool check = false;
   bool paths = false;
   bool align = false;
@@ -245,6 +249,8 @@ Config parse_args(int argc, char** argv) {
       c.align = parse_one(a, a + 2, 0, 1) == 1;
     } else if (starts_with(a, "N=")) {
       c.calls = static_cast<int>(parse_one(a, a + 2, 1, 10'000'000));
+    } else if (starts_with(a, "E=")) {
+      c.spawns = static_cast<int>(parse_one(a, a + 2, 1, 100'000));
     } else {
       fail_args("unknown_argument", a);
     }
@@ -427,6 +433,23 @@ void run_check() {
   l.kv("loop_instructions", 2 * kCheckIterations).window("loop", since(c0, c1)).emit();
 }
 
+// One fork + exec("echo") + wait, as the shell runs a command. Returns false if any step failed
+// (then the child exits 1 and the status says so).
+bool spawn_echo() {
+  int pid = fork();
+  if (pid < 0)
+    return false;
+  if (pid == 0) {
+    const char* argv[] = {"echo", nullptr};
+    exec("echo", const_cast<char**>(argv));
+    exit(1);
+  }
+  int status = -1;
+  return wait(&status) == pid && status == 0;
+}
+
+// `paths`: counter overhead, getpid, lazy sbrk and untouched shrink per size, then fork + exec +
+// wait of echo; each R times, one RESULT line per repeat.
 void run_paths(const Config& c) {
   for (int rep = 0; rep < c.reps; rep++) {
     align();
@@ -475,6 +498,19 @@ void run_paths(const Config& c) {
           .window("win", since(c2, c3))
           .emit();
     }
+  }
+  // Last: fork and exec change kernel state (free lists, caches) the paths above must not see.
+  for (int rep = 0; rep < c.reps; rep++) {
+    align();
+    Counters c0 = now();
+    bool ok = true;
+    for (int i = 0; i < c.spawns && ok; i++)
+      ok = spawn_echo();
+    Counters c1 = now();
+    Line l("RESULT");
+    start_result(l, "spawn");
+    l.kv("rep", static_cast<uint64>(rep)).kv("calls", static_cast<uint64>(c.spawns));
+    l.kv("status", ok ? "ok" : "spawn_failed").window("win", since(c0, c1)).emit();
   }
 }
 
