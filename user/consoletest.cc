@@ -13,6 +13,7 @@
 // Each mode ends with "consoletest MODE: OK" or "consoletest MODE: FAILED (...)".
 
 #include "kernel/types.h"
+#include "user/strbuild.h"
 #include "user/user.h"
 
 namespace {
@@ -24,39 +25,20 @@ int payload_len(int w, int i) {
   return 10 + (w * 31 + i * 17) % kMaxPayload;
 }
 
-// Appends the decimal digits of v (>= 0) at *p.
-void put_num(char** p, int v) {
-  char digits[12];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  while (n > 0)
-    *(*p)++ = digits[--n];
-}
-
 // Worker w: waits until `go` closes, then writes `lines` lines, one write() each.
 void worker(int go, int w, int lines) {
   char c;
   (void)read(go, &c, 1);
   for (int i = 0; i < lines; i++) {
-    char line[kMaxPayload + 32];
-    char* p = line;
-    *p++ = 'c';
-    *p++ = 'w';
-    *p++ = ' ';
-    put_num(&p, w);
-    *p++ = ' ';
-    put_num(&p, i);
-    *p++ = ' ';
+    char line[kMaxPayload + 32]; // "cw W I N " + N letters + '\n' + NUL
     const int n = payload_len(w, i);
-    put_num(&p, n);
-    *p++ = ' ';
+    int len = strbuild::append(line, 0, "cw ");
+    len = strbuild::append(line, strbuild::append_num(line, len, w), " ");
+    len = strbuild::append(line, strbuild::append_num(line, len, i), " ");
+    len = strbuild::append(line, strbuild::append_num(line, len, n), " ");
     for (int k = 0; k < n; k++)
-      *p++ = static_cast<char>('a' + (w + i + k) % 26);
-    *p++ = '\n';
-    const int len = static_cast<int>(p - line);
+      line[len++] = static_cast<char>('a' + (w + i + k) % 26);
+    line[len++] = '\n';
     if (write(1, line, len) != len)
       exit(1);
   }
