@@ -65,7 +65,8 @@ void uartstart_locked() REQUIRES(uart_tx_lock) {
 
 // Copies up to `max` bytes (max <= free room) from src into the transmit buffer, stopping after the
 // first newline, and queues them. Returns the bytes queued, or BadAddress (nothing queued) if src
-// is not readable.
+// is not readable. Copies from user memory with the lock held, as pipewrite does: a lazy page
+// fault in copyin allocates and maps but never prints or sleeps.
 Result<uint64> queue_line_locked(bool user_src, uint64 src, uint64 max) REQUIRES(uart_tx_lock) {
   uint64 n = 0;
   while (n < max) {

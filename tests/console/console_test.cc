@@ -27,9 +27,17 @@ std::string pattern(size_t n) {
   return s;
 }
 
+// Boots to the prompt and runs one command, so that every boot line (a late "hart N starting")
+// is behind the cursor and the next expect() sees only what the test caused.
+void boot_and_settle(Qemu& q) {
+  boot(q);
+  if (!::testing::Test::HasFailure())
+    EXPECT_EQ(run(q, "echo ready"), "ready\n");
+}
+
 TEST(ConsoleInput, PastedLongLineArrivesWhole) {
   Qemu q(from_test_args());
-  boot(q);
+  boot_and_settle(q);
   ASSERT_FALSE(HasFailure());
   const std::string s = pattern(300);
   // run() sends the whole line (and its Enter) in one write, then waits for its echo.
@@ -39,7 +47,7 @@ TEST(ConsoleInput, PastedLongLineArrivesWhole) {
 
 TEST(ConsoleInput, BackspaceFarIntoALine) {
   Qemu q(from_test_args());
-  boot(q);
+  boot_and_settle(q);
   ASSERT_FALSE(HasFailure());
   const std::string s = pattern(200); // the cursor is at 205 when the erasing starts
   ASSERT_CONSOLE(q.send_raw("echo " + s + "\x7f\x7f\b" + "XYZ\n"));
@@ -50,7 +58,7 @@ TEST(ConsoleInput, BackspaceFarIntoALine) {
 
 TEST(ConsoleInput, ArrowKeysLeaveNoTrace) {
   Qemu q(from_test_args());
-  boot(q);
+  boot_and_settle(q);
   ASSERT_FALSE(HasFailure());
   // Up, down, right, left (CSI), a parameterised CSI (Ctrl-Right), and keypad-mode up (SS3).
   ASSERT_CONSOLE(q.send_raw("echo ab\x1b[A\x1b[Bc\x1b[C\x1b[Dd\x1b[1;5Ce\x1bOAf\n"));
@@ -62,7 +70,7 @@ TEST(ConsoleInput, ArrowKeysLeaveNoTrace) {
 
 TEST(ConsoleInput, LineLimitRingsTheBell) {
   Qemu q(from_test_args());
-  boot(q);
+  boot_and_settle(q);
   ASSERT_FALSE(HasFailure());
   ASSERT_CONSOLE(q.send_line("cat"));
   ASSERT_CONSOLE(q.expect("cat\n", kEchoTimeout));
@@ -79,7 +87,7 @@ TEST(ConsoleInput, LineLimitRingsTheBell) {
 
 TEST(ConsoleRead, BadBufferReturnsMinusOneAndKeepsTheLine) {
   Qemu q(from_test_args());
-  boot(q);
+  boot_and_settle(q);
   ASSERT_FALSE(HasFailure());
   ASSERT_CONSOLE(q.send_line("consoletest badread"));
   ASSERT_CONSOLE(q.expect("consoletest badread: type a line\n", kCommandTimeout));
@@ -93,7 +101,7 @@ TEST(ConsoleRead, BadBufferReturnsMinusOneAndKeepsTheLine) {
 
 TEST(ConsoleWrite, KilledWriterStopsAtOnce) {
   Qemu q(from_test_args());
-  boot(q);
+  boot_and_settle(q);
   ASSERT_FALSE(HasFailure());
   // The whole write would take minutes; the timeout only catches a hang.
   const std::string out = run(q, "consoletest killwrite", 300s);
