@@ -1,11 +1,13 @@
-// Kernel printf (polled UART output, one lock so lines do not interleave) and panic.
+// Kernel printf and panic: polled UART output under the console output lock (uart_tx_lock), which
+// user writes and the transmit interrupt share, so each printf call comes out whole.
 #include "kernel/printf.h"
 
 #include <stdarg.h>
 
-#include "kernel/console.h"
+#include "kernel/arch.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
+#include "kernel/uart.h"
 #ifdef LAZYV6_PANIC_POWEROFF
 #include "kernel/poweroff.h"
 #endif
@@ -14,13 +16,19 @@ constinit volatile bool panicked = false;
 
 namespace {
 
-constinit Spinlock pr_lock("pr");
-constinit volatile bool panicking = false;  // panic() is printing: printf stops taking pr_lock
+// How long panic() waits for the console lock: long enough for any line in progress to finish,
+// short enough that a hart that died holding the lock delays the message only a little.
+constexpr uint64 kPanicLockWait = arch::kTimebaseHz; // 1 s of the machine timer
 
 constexpr char kDigits[] = "0123456789abcdef";
 
+// One character of kernel output.
+void out(int c) REQUIRES(uart_tx_lock) {
+  uartputc_sync_locked(c);
+}
+
 // Prints x in base (10 or 16), left-padded with `pad` to `width` characters.
-void printnum(uint64 x, int base, bool negative, int width, char pad) {
+void printnum(uint64 x, int base, bool negative, int width, char pad) REQUIRES(uart_tx_lock) {
   char buf[24];
   int i = 0;
   do {
@@ -29,21 +37,24 @@ void printnum(uint64 x, int base, bool negative, int width, char pad) {
   } while (x != 0);
   if (negative) {
     if (pad == '0') {
-      consputc('-');
+      out('-');
       width--;
     } else {
       buf[i++] = '-';
     }
   }
-  for (int n = i; n < width; n++) consputc(pad);
-  while (--i >= 0) consputc(buf[i]);
+  for (int n = i; n < width; n++)
+    out(pad);
+  while (--i >= 0)
+    out(buf[i]);
 }
 
-void vprint(const char* fmt, va_list ap) {
+// Formats fmt with ap onto the console.
+void vprint(const char* fmt, va_list ap) REQUIRES(uart_tx_lock) {
   for (int i = 0; fmt[i] != 0; i++) {
     char c = fmt[i];
     if (c != '%') {
-      consputc(c);
+      out(c);
       continue;
     }
     // %[0][width][l|ll]conv
@@ -63,74 +74,86 @@ void vprint(const char* fmt, va_list ap) {
       longs++;
       c = fmt[++i];
     }
-    if (c == 0) break;
+    if (c == 0)
+      break;
     switch (c) {
-      case 'd':
-      case 'i': {
-        long long v = longs >= 2 ? va_arg(ap, long long) : longs == 1 ? va_arg(ap, long) : va_arg(ap, int);
-        bool neg = v < 0;
-        printnum(neg ? 0 - static_cast<uint64>(v) : static_cast<uint64>(v), 10, neg, width, pad);
-        break;
-      }
-      case 'u':
-      case 'x': {
-        uint64 v = longs >= 2   ? va_arg(ap, unsigned long long)
-                   : longs == 1 ? va_arg(ap, unsigned long)
-                                : va_arg(ap, unsigned int);
-        printnum(v, c == 'u' ? 10 : 16, false, width, pad);
-        break;
-      }
-      case 'p': {
-        uint64 v = reinterpret_cast<uint64>(va_arg(ap, void*));
-        consputc('0');
-        consputc('x');
-        printnum(v, 16, false, 16, '0');
-        break;
-      }
-      case 'c':
-        consputc(va_arg(ap, int));
-        break;
-      case 's': {
-        const char* s = va_arg(ap, const char*);
-        if (s == nullptr) s = "(null)";
-        int n = 0;
-        while (s[n] != 0) n++;
-        for (; n < width; n++) consputc(' ');
-        for (; *s != 0; s++) consputc(*s);
-        break;
-      }
-      case '%':
-        consputc('%');
-        break;
-      default:  // unknown: print it as written
-        consputc('%');
-        consputc(c);
-        break;
+    case 'd':
+    case 'i': {
+      long long v = longs >= 2   ? va_arg(ap, long long)
+                    : longs == 1 ? va_arg(ap, long)
+                                 : va_arg(ap, int);
+      bool neg = v < 0;
+      printnum(neg ? 0 - static_cast<uint64>(v) : static_cast<uint64>(v), 10, neg, width, pad);
+      break;
+    }
+    case 'u':
+    case 'x': {
+      uint64 v = longs >= 2   ? va_arg(ap, unsigned long long)
+                 : longs == 1 ? va_arg(ap, unsigned long)
+                              : va_arg(ap, unsigned int);
+      printnum(v, c == 'u' ? 10 : 16, false, width, pad);
+      break;
+    }
+    case 'p': {
+      uint64 v = reinterpret_cast<uint64>(va_arg(ap, void*));
+      out('0');
+      out('x');
+      printnum(v, 16, false, 16, '0');
+      break;
+    }
+    case 'c':
+      out(va_arg(ap, int));
+      break;
+    case 's': {
+      const char* s = va_arg(ap, const char*);
+      if (s == nullptr)
+        s = "(null)";
+      int n = 0;
+      while (s[n] != 0)
+        n++;
+      for (; n < width; n++)
+        out(' ');
+      for (; *s != 0; s++)
+        out(*s);
+      break;
+    }
+    case '%':
+      out('%');
+      break;
+    default: // unknown: print it as written
+      out('%');
+      out(c);
+      break;
     }
   }
 }
 
-}  // namespace
+} // namespace
 
-void printf(const char* fmt, ...) NO_THREAD_SAFETY_ANALYSIS {
-  bool locking = !panicking;
-  if (locking) pr_lock.acquire();
+void printf(const char* fmt, ...) {
+  SpinGuard guard(uart_tx_lock);
   va_list ap;
   va_start(ap, fmt);
   vprint(fmt, ap);
   va_end(ap);
-  if (locking) pr_lock.release();
 }
 
-void panic(const char* fmt, ...) {
-  panicking = true;
-  printf("panic: ");
+void panic(const char* fmt, ...) NO_THREAD_SAFETY_ANALYSIS {
+  push_off(); // for holding(); this hart never turns interrupts back on
+  // Keeps the console lock for good (other harts then stop at their next output), unless its holder
+  // does not let go in time; this hart may already hold it if it panicked while printing.
+  if (!uart_tx_lock.holding())
+    (void)uart_tx_lock.acquire_within(kPanicLockWait);
+  if (!uart_at_line_start_locked())
+    out('\n');
   va_list ap;
   va_start(ap, fmt);
+  for (const char* s = "panic: "; *s != 0; s++)
+    out(*s);
   vprint(fmt, ap);
   va_end(ap);
-  printf("\n");
-  panicked = true;  // freezes uart output (and timer interrupts) on other harts
+  out('\n');
+  panicked = true; // freezes console output (and timer interrupts) on other harts
 #ifdef LAZYV6_PANIC_POWEROFF
   poweroff(1);
 #endif
@@ -139,5 +162,5 @@ void panic(const char* fmt, ...) {
 }
 
 void printfinit() {
-  // pr_lock is constant-initialised; nothing else to set up.
+  // uart_tx_lock is constant-initialised; nothing else to set up.
 }

@@ -1,16 +1,20 @@
 // Formatted console output for the kernel, and panic.
 #pragma once
 
-// Prints to the console. Supports %d %i %u %x %p %s %c %% and the l/ll modifiers. Takes the printf
-// lock so lines from different harts do not interleave; safe to call from interrupt handlers.
+// Prints to the console. Supports %d %i %u %x %p %s %c %% and the l/ll modifiers. Holds the console
+// output lock (uart_tx_lock) for the whole call, after what user writes queued before it, so a line
+// printed by one call never mixes with other kernel lines, echo or user writes. Print a line with
+// one call. Safe in interrupt handlers and with other locks held (it wakes nobody).
 void printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Reports a broken kernel invariant and stops every hart. Never for a user's mistake.
+// Reports a broken kernel invariant and stops every hart. Never for a user's mistake. Waits at most
+// about a second for the console lock, then prints its message as whole lines and keeps the lock.
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Sets up the printf lock; called once by hart 0 before any other hart prints.
+// Called once by hart 0 before any other hart prints; nothing to set up (the console lock is
+// constant-initialised), kept for xv6's map.
 void printfinit();
 
 // Set once panic() has printed its message; every hart that then prints (or takes a timer
-// interrupt) spins forever. (Added by K1.)
+// interrupt) spins forever.
 extern volatile bool panicked;

@@ -6,38 +6,43 @@
 
 struct Cpu;
 
-// A spinlock. acquire() disables interrupts on this hart (push_off) before spinning, so an interrupt
-// handler can never deadlock against code on its own hart; release() restores them (pop_off).
-// Constant-initialisable, so locks can be constinit globals. Prefer SpinGuard to bare calls.
+// A spinlock. acquire() disables interrupts on this hart (push_off) before spinning, so an
+// interrupt handler can never deadlock against code on its own hart; release() restores them
+// (pop_off). Constant-initialisable, so locks can be constinit globals. Prefer SpinGuard to bare
+// calls.
 class CAPABILITY("spinlock") Spinlock {
- public:
+public:
   constexpr explicit Spinlock(const char* name) : name_(name) {}
   Spinlock(const Spinlock&) = delete;
   Spinlock& operator=(const Spinlock&) = delete;
 
   // Spins until this hart holds the lock. Panics if this hart already holds it.
   void acquire() ACQUIRE();
+  // Like acquire(), but gives up after `timer_ticks` of the machine timer: true if this hart now
+  // holds the lock (interrupts off, as acquire), false if it does not (interrupts as they were).
+  // For panic(), which must print even if a hart died holding the console lock.
+  [[nodiscard]] bool acquire_within(uint64 timer_ticks) TRY_ACQUIRE(true);
   // Releases the lock, which this hart must hold.
   void release() RELEASE();
   // True if this hart holds the lock. Interrupts must be off.
   [[nodiscard]] bool holding() const;
   [[nodiscard]] const char* name() const { return name_; }
 
- private:
-  uint32 locked_ = 0;   // 1 while held; changed only with atomic swap/store
-  const char* name_;    // for debugging
-  Cpu* cpu_ = nullptr;  // the hart holding the lock, for holding() and panics
+private:
+  uint32 locked_ = 0;  // 1 while held; changed only with atomic swap/store
+  const char* name_;   // for debugging
+  Cpu* cpu_ = nullptr; // the hart holding the lock, for holding() and panics
 };
 
 // Holds a Spinlock for the lifetime of the guard.
 class SCOPED_CAPABILITY SpinGuard {
- public:
+public:
   explicit SpinGuard(Spinlock& lock) ACQUIRE(lock) : lock_(lock) { lock_.acquire(); }
   ~SpinGuard() RELEASE() { lock_.release(); }
   SpinGuard(const SpinGuard&) = delete;
   SpinGuard& operator=(const SpinGuard&) = delete;
 
- private:
+private:
   Spinlock& lock_;
 };
 

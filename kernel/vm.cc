@@ -180,9 +180,9 @@ void print_level(PageTable pt, int level, uint64 base) {
     Pte e = pt[i];
     if (!e.valid()) continue;
     uint64 va = base + static_cast<uint64>(i) * kLevelSpan[level];
-    for (int d = 2; d >= level; d--) printf(" ..");
-    printf("%p: pte %p pa %p\n", reinterpret_cast<void*>(va), reinterpret_cast<void*>(e.raw()),
-           e.pa().as_ptr());
+    constexpr char kDots[] = " .. .. ..";  // " .." per level from 2 down to `level`
+    printf("%s%p: pte %p pa %p\n", kDots + 3 * level, reinterpret_cast<void*>(va),
+           reinterpret_cast<void*>(e.raw()), e.pa().as_ptr());  // one call: the line stays whole
     if (level > 0 && !e.leaf()) print_level(table_of(e), level - 1, va);
   }
 }

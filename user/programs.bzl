@@ -8,6 +8,7 @@ load("//toolchains:lazyv6.bzl", "user_program")
 # Names of the programs in user/ (user/BUILD.bazel builds each, from <name>.cc unless it says otherwise).
 PROGRAM_NAMES = [
     "cat",
+    "consoletest",
     "crashwork",
     "echo",
     "forktest",
