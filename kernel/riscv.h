@@ -36,4 +36,80 @@
  */
 #define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
 
+/*
+ * For C user programs only, as xv6's kernel/riscv.h gives them: inline readers of the registers and
+ * CSRs that user mode may touch. Programs include kernel/types.h first (for uint64). C++ code (the
+ * kernel's typed accessors are in kernel/arch.h) and assembly never see this part.
+ */
+#if !defined(__cplusplus) && !defined(__ASSEMBLER__)
+
+typedef uint64 pte_t;
+typedef uint64 *pagetable_t; /* 512 PTEs */
+
+/* the time CSR (the kernel lets user mode read it through scounteren) */
+static inline uint64
+r_time()
+{
+  uint64 x;
+  asm volatile("csrr %0, time" : "=r" (x) );
+  return x;
+}
+
+static inline uint64
+r_cycle()
+{
+  uint64 x;
+  asm volatile("csrr %0, cycle" : "=r" (x) );
+  return x;
+}
+
+static inline uint64
+r_instret()
+{
+  uint64 x;
+  asm volatile("csrr %0, instret" : "=r" (x) );
+  return x;
+}
+
+static inline uint64
+r_sp()
+{
+  uint64 x;
+  asm volatile("mv %0, sp" : "=r" (x) );
+  return x;
+}
+
+/* thread pointer: free for a user program to use */
+static inline uint64
+r_tp()
+{
+  uint64 x;
+  asm volatile("mv %0, tp" : "=r" (x) );
+  return x;
+}
+
+static inline void
+w_tp(uint64 x)
+{
+  asm volatile("mv tp, %0" : : "r" (x));
+}
+
+static inline uint64
+r_ra()
+{
+  uint64 x;
+  asm volatile("mv %0, ra" : "=r" (x) );
+  return x;
+}
+
+static inline uint64
+r_fp()
+{
+  uint64 x;
+  asm volatile("mv %0, s0" : "=r" (x) );
+  return x;
+}
+
+#endif /* C, not assembly */
+
 #endif

@@ -30,6 +30,7 @@ PROGRAM_NAMES = [
     "usertests",
     "vmprint",
     "wc",
+    "xv6c",
     "zombie",
 ]
 
