@@ -259,7 +259,7 @@ void register_paths(const Figures& f, const std::vector<lazyv6::bench::TargetRow
   }
   if (f.mode != Mode::Icount)
     return;
-  // DESIGN.md's targets, each with its verdict as a counter (1 = PASS).
+  // docs/design.md's targets, each with its verdict as a counter (1 = PASS).
   for (const auto& t : targets) {
     if (!t.instr)
       continue;

@@ -112,9 +112,9 @@ std::string render_markdown(const ReportInput& in) {
   }
   md << "\n";
 
-  md << "## Targets (DESIGN.md, \"Costs we hold ourselves to\")\n\n"
+  md << "## Targets (docs/design.md, \"Costs\")\n\n"
      << "Guest instructions under `-icount shift=0`, 1 hart. Upstream xv6 (2025) was measured the "
-        "same way (figures from DESIGN.md).\n\n"
+        "same way (figures from docs/design.md).\n\n"
      << "| path | lazyv6 (instr) | lazyv6 (emulated ns) | target | upstream xv6 | verdict | "
         "measured on |\n|---|---:|---:|---|---:|---|---|\n";
   for (const auto& t : in.targets) {

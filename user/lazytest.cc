@@ -692,7 +692,7 @@ void test_overflow() {
   struct memstat m1 = self_stat();
   expect("sz change", static_cast<long>(m1.sz - s), 0);
   expect("resident change", static_cast<long>(m1.resident - m0.resident), 0);
-  // "Fails leaving nothing behind" (DESIGN.md): no data page and no page-table page either.
+  // "Fails leaving nothing behind" (docs/design.md): no data page and no page-table page either.
   expect("free pages lost", static_cast<long>(m0.free_pages - m1.free_pages), 0);
   expect("page-table pages kept", static_cast<long>(m1.ptpages - m0.ptpages), 0);
   // 2 GiB lazily is fine, and goes back.
