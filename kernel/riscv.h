@@ -46,68 +46,30 @@
 typedef uint64 pte_t;
 typedef uint64 *pagetable_t; /* 512 PTEs */
 
-/* the time CSR (the kernel lets user mode read it through scounteren) */
-static inline uint64
-r_time()
-{
-  uint64 x;
-  asm volatile("csrr %0, time" : "=r" (x) );
-  return x;
-}
+/* static inline uint64 name(void): runs one instruction that writes its result to %0 */
+#define LAZYV6_USER_READER(name, insn)   \
+  static inline uint64 name(void)        \
+  {                                      \
+    uint64 x;                            \
+    asm volatile(insn : "=r"(x));        \
+    return x;                            \
+  }
 
-static inline uint64
-r_cycle()
-{
-  uint64 x;
-  asm volatile("csrr %0, cycle" : "=r" (x) );
-  return x;
-}
-
-static inline uint64
-r_instret()
-{
-  uint64 x;
-  asm volatile("csrr %0, instret" : "=r" (x) );
-  return x;
-}
-
-static inline uint64
-r_sp()
-{
-  uint64 x;
-  asm volatile("mv %0, sp" : "=r" (x) );
-  return x;
-}
-
-/* thread pointer: free for a user program to use */
-static inline uint64
-r_tp()
-{
-  uint64 x;
-  asm volatile("mv %0, tp" : "=r" (x) );
-  return x;
-}
+/* counters (the kernel lets user mode read them through scounteren) */
+LAZYV6_USER_READER(r_time, "csrr %0, time")
+LAZYV6_USER_READER(r_cycle, "csrr %0, cycle")
+LAZYV6_USER_READER(r_instret, "csrr %0, instret")
+/* registers: stack pointer, thread pointer (free for a program to use), return address, frame pointer */
+LAZYV6_USER_READER(r_sp, "mv %0, sp")
+LAZYV6_USER_READER(r_tp, "mv %0, tp")
+LAZYV6_USER_READER(r_ra, "mv %0, ra")
+LAZYV6_USER_READER(r_fp, "mv %0, s0")
+#undef LAZYV6_USER_READER
 
 static inline void
 w_tp(uint64 x)
 {
-  asm volatile("mv tp, %0" : : "r" (x));
-}
-
-static inline uint64
-r_ra()
-{
-  uint64 x;
-  asm volatile("mv %0, ra" : "=r" (x) );
-  return x;
-}
-
-static inline uint64
-r_fp()
-{
-  uint64 x;
-  asm volatile("mv %0, s0" : "=r" (x) );
-  return x;
+  asm volatile("mv tp, %0" : : "r"(x));
 }
 
 #endif /* C, not assembly */
