@@ -573,7 +573,7 @@ int main(int argc, char** argv) {
             t.path.c_str(), value.c_str(), t.target.c_str(), t.upstream.empty() ? "" : "; ",
             t.upstream.c_str());
   }
-  fprintf(stderr, "DESIGN.md targets (shared kernel, -icount):\n");
+  fprintf(stderr, "docs/design.md targets (shared kernel, -icount):\n");
   for (const auto& t : targets) {
     fprintf(stderr, "  %-4s %s: %s instr (target %s, upstream xv6 %s)\n",
             lazyv6::bench::verdict_name(t.verdict), t.path.c_str(),

@@ -221,9 +221,9 @@ std::string render_markdown(const ReportInput& in) {
     md << "\n";
   }
 
-  md << "## Targets (DESIGN.md, \"Costs we hold ourselves to\"), shared kernel\n\n"
+  md << "## Targets (docs/design.md, \"Costs\"), shared kernel\n\n"
      << "Guest instructions under `-icount shift=0`, 1 hart. Upstream xv6 (2025) was measured the "
-        "same way (figures from DESIGN.md).\n\n";
+        "same way (figures from docs/design.md).\n\n";
   target_table(md, in.targets, "upstream xv6");
 
   md << "## Kernel paths\n\n"

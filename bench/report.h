@@ -14,7 +14,7 @@ struct ReportInput {
   const Figures* icount[2] = {nullptr, nullptr};
   const Figures* wall[2] = {nullptr, nullptr};
   int wall_rounds = 0;
-  std::vector<TargetRow> targets;      // DESIGN.md's, on the shared kernel under -icount
+  std::vector<TargetRow> targets;      // docs/design.md's, on the shared kernel under -icount
   std::vector<TargetRow> trap_targets; // evaluate_trap_targets
   std::vector<Invariant> invariants;
   std::string plot_file;              // PNG basename next to the markdown, "" if none

@@ -1,6 +1,6 @@
 // Host side of the lazybench result format (version 1; bench/guest/lazybench.cc defines it):
 // parsing console output into records, turning records into figures (per workload and per kernel
-// path), comparing figures with DESIGN.md's cost targets, and checking the invariants that are not
+// path), comparing figures with docs/design.md's cost targets, and checking the invariants that are not
 // timings. Pure functions over strings and structs: unit-tested in bench/parse_test.cc.
 #pragma once
 
@@ -135,7 +135,7 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
 // Checks the counter loop (fills check.ok/summary); exposed for tests.
 CounterCheck evaluate_check(const Record& r, Mode mode, double ns_per_tick);
 
-// ---- targets (DESIGN.md "Costs we hold ourselves to")
+// ---- targets (docs/design.md, "Costs")
 // --------------------------------------------
 
 enum class Verdict { Met, Miss, NotMeasured };

@@ -136,7 +136,6 @@ Result<int> exec(const char* path, const char* const* argv) {
   VmStats oldstats = p->vm;
   p->pagetable = pt;
   p->sz = sz;
-  p->heap_base = sz;  // sbrk may not shrink into the stack
   p->vm.resident = stats.resident;
   p->vm.ptpages = stats.ptpages;  // faults and fault time stay: they count over the process's life
   p->trapframe->epc = entry;

@@ -18,7 +18,7 @@ extern char end[];  // first address after the kernel image (kernel.ld)
 namespace {
 
 // Debug aid: fill freed and allocated pages with junk to catch dangling references. Off in the
-// default build: it costs two 4 KiB writes per page (shared/DESIGN.md, "Costs").
+// default build: it costs two 4 KiB writes per page (docs/design.md, "Costs").
 constexpr bool kJunkFill = false;
 
 struct Run {

@@ -7,7 +7,7 @@
 
 struct memstat {
   int pid;             /* process the per-process figures describe */
-  int pad;
+  int sbrk_eager;      /* system: 1 if sbrk(n) grows eagerly by default (--config=eager), else 0 */
   uint64 sz;           /* declared user memory size in bytes: [0, sz) */
   uint64 resident;     /* user pages mapped (text, data, stack, guard, touched heap) */
   uint64 ptpages;      /* page-table pages of its user page table, root included */

@@ -1,4 +1,4 @@
-/* System-wide limits (xv6-riscv values; see shared/xv6-abi.md). Plain C. */
+/* System-wide limits (xv6-riscv's values). Plain C. */
 #ifndef LAZYV6_KERNEL_PARAM_H
 #define LAZYV6_KERNEL_PARAM_H
 

@@ -55,7 +55,6 @@ void freeproc(Proc* p) REQUIRES(p->lock) {
   if (p->pagetable != nullptr) proc_freepagetable(p->pagetable, p->sz, p->vm);
   p->pagetable = nullptr;
   p->sz = 0;
-  p->heap_base = 0;
   p->vm = VmStats{};
   p->pid = 0;
   p->parent = nullptr;
@@ -266,7 +265,6 @@ Result<int> fork() NO_THREAD_SAFETY_ANALYSIS {
     return Error::NoMemory;
   }
   np->sz = p->sz;
-  np->heap_base = p->heap_base;
 
   // Same user registers, except that fork returns 0 in the child.
   const uint64 kernel_sp = np->trapframe->kernel_sp;
@@ -381,7 +379,8 @@ Result<void> growproc(int n) {
     TRY_ASSIGN(sz, uvmalloc(p->pagetable, sz, newsz, PteFlag::W, p->vm));
   } else if (n < 0) {
     uint64 dec = static_cast<uint64>(-static_cast<long>(n));
-    if (dec > sz - p->heap_base) return Error::Invalid;
+    if (dec > sz)
+      return {}; // as xv6: a shrink below 0 changes nothing
     sz = uvmdealloc(p->pagetable, sz, sz - dec, p->vm);
     arch::sfence_vma();
   }

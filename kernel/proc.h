@@ -114,7 +114,6 @@ struct Proc {
   // Private to the process.
   uint64 kstack = 0;               // virtual address of the bottom of its kernel stack
   uint64 sz = 0;                   // declared user memory [0, sz); pages in it may be untouched
-  uint64 heap_base = 0;            // end of the stack area set by exec: sbrk may not shrink below it
   PageTable pagetable = nullptr;   // user page table
   TrapFrame* trapframe = nullptr;  // data page for trampoline.S (kernel address)
   Context context{};               // swtch() here to run the process
@@ -166,7 +165,9 @@ Result<void> kill(int pid);
 inline bool killed(Proc* p) { return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0; }
 // Marks p killed (atomic write, no lock needed).
 inline void setkilled(Proc* p) { __atomic_store_n(&p->killed_flag, 1, __ATOMIC_RELEASE); }
-// Grows (n > 0) or shrinks (n < 0) the current process's memory eagerly (allocating or freeing).
+// Grows (n > 0, up to kHeapLimit) or shrinks (n < 0) the current process's memory eagerly
+// (allocating or freeing). As xv6, a shrink may reach 0 (text and stack go too); one below 0
+// changes nothing and succeeds.
 Result<void> growproc(int n);
 // Copies to a user address (if user_dst, in the current process) or a kernel address.
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len);

@@ -13,7 +13,8 @@
 
 namespace {
 
-// sbrk(n) with type 0 follows the build's default policy.
+// The build's default sbrk policy (--config=eager), reported by memstat so that the user library's
+// sbrk(n) can follow it with an explicit type.
 #ifdef LAZYV6_SBRK_DEFAULT_EAGER
 constexpr bool kSbrkDefaultEager = true;
 #else
@@ -34,19 +35,13 @@ uint64 sys_kill() { return kill(argint(0)).ok() ? 0 : kSyscallError; }
 
 uint64 sys_getpid() { return static_cast<uint64>(myproc()->pid); }
 
-// sbrk(n, type). Growing lazily only moves sz (after the overflow and heap-limit checks); growing
-// eagerly maps zeroed pages or fails leaving nothing. Shrinking frees every mapped page above the new
-// break at once; the break may not go below heap_base (the end of the stack, set by exec).
+// sbrk(n, type), as xv6: type SBRK_EAGER grows eagerly (zeroed pages mapped now, or failure leaving
+// nothing); every other type grows lazily, only moving sz after the overflow and kHeapLimit checks.
+// A negative n frees every mapped page above the new break at once (growproc). Returns the old
+// break.
 uint64 sys_sbrk() {
   int n = argint(0);
-  int type = argint(1);
-  bool eager;
-  switch (type) {
-    case 0: eager = kSbrkDefaultEager; break;
-    case SBRK_EAGER: eager = true; break;
-    case SBRK_LAZY: eager = false; break;
-    default: return kSyscallError;
-  }
+  bool eager = argint(1) == SBRK_EAGER;
   Proc* p = myproc();
   uint64 old = p->sz;
   if (n > 0 && !eager) {
@@ -102,6 +97,7 @@ uint64 sys_memstat() {
   st.free_pages = kfree_pages();
   st.total_pages = ktotal_pages();
   st.total_faults = vm_total_faults();
+  st.sbrk_eager = kSbrkDefaultEager ? 1 : 0;
   if (!copyout(myproc()->pagetable, VirtAddr(addr), &st, sizeof(st)).ok()) return kSyscallError;
   return 0;
 }

@@ -108,7 +108,8 @@ void unmap_range(PageTable pt, int level, uint64 base, uint64 va, uint64 end, Fr
 
 // Frees the page-table pages below `pt` (at `level`, first address `base`) that overlap [va, end)
 // and hold no valid entry. For undoing a failed eager grow, which must leave nothing behind;
-// not on hot paths (it scans whole tables).
+// not on hot paths (it scans whole tables). A table that also holds the trap frame or trampoline is
+// never empty, so the heap's top page may share it.
 void prune_tables(PageTable pt, int level, uint64 base, uint64 va, uint64 end, VmStats& stats) {
   if (level == 0) return;
   const uint64 span = kLevelSpan[level];

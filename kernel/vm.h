@@ -1,9 +1,9 @@
 // Virtual memory: the kernel's Sv39 page table and user address spaces with lazy allocation.
 //
-// Lazy allocation (shared/DESIGN.md): a process declares user memory [0, sz); pages inside it may be
+// Lazy allocation (docs/design.md): a process declares user memory [0, sz); pages inside it may be
 // unmapped ("untouched"). The ONE function that fixes a fault is vm_fault(); every walker of user
-// memory (uvmunmap, uvmcopy, copyout, copyin, copyinstr) agrees with it: unmapped pages inside sz are
-// skipped (unmap, fork) or faulted in (copies); anything outside sz is an error, never a panic.
+// memory (uvmunmap, uvmcopy, copyout, copyin, copyinstr) agrees with it: unmapped pages inside sz
+// are skipped (unmap, fork) or faulted in (copies); anything outside sz is an error, never a panic.
 #pragma once
 
 #include "kernel/addr.h"
@@ -12,11 +12,11 @@
 #include "kernel/types.h"
 #include "kernel/vmlogic.h"
 
-// The heap may grow up to here. The top gigabyte of user space (one level-2 page-table entry) is
-// reserved for what the kernel maps high (TRAPFRAME, TRAMPOLINE), so heap walks never share a
-// page-table subtree with them.
-inline constexpr uint64 kHeapLimit = MAXVA - (1ull << 30);
-static_assert(kHeapLimit <= TRAPFRAME);
+// The heap may grow up to here, as in xv6: its last page is the one just below the trap frame, so
+// the heap shares the top page-table pages with TRAPFRAME and TRAMPOLINE. Walkers of user memory
+// stay correct because they only free a page-table page whose whole span lies inside the range they
+// walk (which ends at or below kHeapLimit) or that holds no valid entry at all.
+inline constexpr uint64 kHeapLimit = TRAPFRAME;
 
 // Per-address-space counters, kept exact by every function that maps or unmaps in a user page table
 // given them. Written only by the owning process (or its creator before it runs); read racily by

@@ -88,7 +88,7 @@ constexpr Layout compute_layout(uint32_t size, uint32_t ninodes,
   return l;
 }
 
-// The layout every default fs.img has (shared/xv6-abi.md).
+// The layout every default fs.img has (the same as xv6's mkfs).
 inline constexpr Layout kDefaultLayout = compute_layout(kDefaultSize, kDefaultInodes);
 static_assert(kDefaultLayout.nlog == 31 && kDefaultLayout.logstart == 2);
 static_assert(kDefaultLayout.inodestart == 33 && kDefaultLayout.ninodeblocks == 13);

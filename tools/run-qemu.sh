@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Boots lazyv6 in QEMU on a writable copy of the file system image (the build output is never
-# written). `./bazelw run //:qemu -- [options]` passes the built kernel and fs.img as defaults.
+# written). `./bazelw run //:qemu -- [options]` passes the built kernel and fs.img as defaults, and
+# the kernel variants it builds too (--variant NAME=ELF), so `--kernel eager` boots kernel_eager.
 # Quit QEMU with Ctrl-A X.
 set -euo pipefail
 
-readonly USAGE="usage: run-qemu.sh [--harts N] [--mem SIZE] [--gdb [PORT]] [--kernel ELF] [--fs IMG] [--keep-fs] [-- QEMU-ARGS...]"
+readonly USAGE="usage: run-qemu.sh [--harts N] [--mem SIZE] [--gdb [PORT]] [--kernel ELF|VARIANT] [--fs IMG] [--keep-fs] [-- QEMU-ARGS...]"
 readonly GDBINIT_PORT=26000  # the port tools/gdbinit connects to
 
 usage_error() {
@@ -26,6 +27,8 @@ harts=3
 mem=128M
 gdb_port=""
 kernel=""
+kernel_arg=""            # what the user gave --kernel: a variant's name or a path
+declare -A variants=()   # variant name -> ELF, from --variant (//:qemu's BUILD args)
 fs=""
 keep_fs=false
 extra=()
@@ -50,8 +53,8 @@ while [[ $# -gt 0 ]]; do
       shift
       ;;
     --kernel)
-      [[ $# -ge 2 ]] || usage_error "--kernel needs a path"
-      kernel=$(user_path "$2")
+      [[ $# -ge 2 ]] || usage_error "--kernel needs a path or a variant name"
+      kernel_arg=$2
       shift 2
       ;;
     --fs)
@@ -59,9 +62,14 @@ while [[ $# -gt 0 ]]; do
       fs=$(user_path "$2")
       shift 2
       ;;
-    --default-kernel)  # from //:qemu's BUILD args; a later --kernel wins
+    --default-kernel)  # from //:qemu's BUILD args; --kernel wins
       [[ $# -ge 2 ]] || usage_error "--default-kernel needs a path"
-      kernel=${kernel:-$2}
+      kernel=$2
+      shift 2
+      ;;
+    --variant)  # NAME=ELF, from //:qemu's BUILD args: --kernel NAME boots ELF
+      [[ $# -ge 2 && $2 == ?*=?* ]] || usage_error "--variant needs NAME=ELF"
+      variants[${2%%=*}]=${2#*=}
       shift 2
       ;;
     --default-fs)
@@ -87,9 +95,20 @@ while [[ $# -gt 0 ]]; do
       ;;
   esac
 done
+# --kernel NAME picks a variant //:qemu built; anything else is a path.
+if [[ -n $kernel_arg ]]; then
+  if [[ -n ${variants[$kernel_arg]:-} ]]; then
+    kernel=${variants[$kernel_arg]}
+  else
+    kernel=$(user_path "$kernel_arg")
+  fi
+fi
 [[ -n $kernel ]] || usage_error "no kernel (--kernel ELF)"
 [[ -n $fs ]] || usage_error "no file system image (--fs IMG)"
-[[ -f $kernel ]] || usage_error "kernel '$kernel' does not exist"
+if [[ ! -f $kernel ]]; then
+  names=$(printf '%s\n' "${!variants[@]}" | sort | paste -sd '|' -)
+  usage_error "kernel '$kernel' does not exist${names:+ (variants: $names)}"
+fi
 [[ -f $fs ]] || usage_error "file system image '$fs' does not exist"
 kernel_abs=$(realpath -s "$kernel")
 command -v qemu-system-riscv64 >/dev/null ||

@@ -8,7 +8,7 @@
 
 namespace {
 
-constexpr short kConsoleMajor = 1;  // the console's device number (shared/xv6-abi.md)
+constexpr short kConsoleMajor = 1;  // the console's device number, as in xv6
 
 char sh_path[] = "sh";
 char* sh_argv[] = {sh_path, nullptr};

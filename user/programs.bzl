@@ -31,6 +31,7 @@ PROGRAM_NAMES = [
     "usertests",
     "vmprint",
     "wc",
+    "xv6c",
     "zombie",
 ]
 

@@ -77,7 +77,7 @@ using strbuild::append_num;
 constexpr int kIntMax = 2147483647;
 constexpr int kIntMin = -2147483647 - 1;
 constexpr uint64 kPage = PGSIZE;
-constexpr uint64 kHeapLimit = MAXVA - (1UL << 30);  // kernel/vm.h: the top of any heap
+constexpr uint64 kHeapLimit = TRAPFRAME; // kernel/vm.h: the top of any heap
 
 constexpr uint64 kScratchBytes = 48 * 1024;         // eager heap area the fuzzer builds arguments in
 constexpr uint64 kAreaBytes = 6 * 1024;             // one string area: room for a 4096-byte string
@@ -620,7 +620,8 @@ bool plausible(uint64 num, uint64 a2, uint64 ret) {
     case SYS_dup:
     case SYS_open: return r >= 0 && r < NOFILE;
     case SYS_getpid: return r == S.pid;
-    case SYS_sbrk: return ret < kHeapLimit;
+    case SYS_sbrk:
+      return ret <= kHeapLimit;
     case SYS_uptime: return r >= 0 && r < (1L << 31);
     case SYS_pgpte: return true;
     default: return false;  // invalid numbers fail

@@ -7,13 +7,24 @@
 #include "kernel/types.h"
 #include "kernel/stat.h"
 #include "kernel/fcntl.h"
+#include "kernel/memstat.h"
 #include "user/user.h"
 
 namespace {
 
-// sys_sbrk's type argument meaning "the kernel's build default" (lazy unless built eager).
-// The kernel ABI names only SBRK_EAGER (1) and SBRK_LAZY (2); 0 asks the kernel to choose.
-constexpr int kSbrkDefault = 0;
+// The sys_sbrk type plain sbrk(n) passes, 0 until first asked (see sbrk_default_type).
+constinit int sbrk_default = 0;
+
+// SBRK_EAGER if the kernel was built with an eager default (--config=eager), else SBRK_LAZY. The
+// kernel treats every type but SBRK_EAGER as lazy (as xv6 does), so the library asks it once
+// (memstat's sbrk_eager) and then passes an explicit type; a forked child inherits the answer.
+int sbrk_default_type() {
+  if (sbrk_default == 0) {
+    struct memstat ms;
+    sbrk_default = memstat(0, &ms) == 0 && ms.sbrk_eager ? SBRK_EAGER : SBRK_LAZY;
+  }
+  return sbrk_default;
+}
 
 // A machine word that may alias any other type, for the word-at-a-time loops below.
 typedef uint64 __attribute__((may_alias)) Word;
@@ -162,7 +173,9 @@ __attribute__((no_builtin("memcpy"))) void* memcpy(void* dst, const void* src, u
 
 // Grows (or shrinks, n < 0) the heap by n bytes with the kernel's default policy.
 // Returns the old break, or SBRK_ERROR.
-char* sbrk(int n) { return sys_sbrk(n, kSbrkDefault); }
+char* sbrk(int n) {
+  return sys_sbrk(n, sbrk_default_type());
+}
 
 // Grows the heap by n bytes without allocating: pages come on first touch.
 char* sbrklazy(int n) { return sys_sbrk(n, SBRK_LAZY); }

@@ -1,9 +1,10 @@
 // malloc and free: a first-fit allocator over a circular, address-ordered free list (the design of
 // Kernighan and Ritchie's "The C Programming Language", section 8.7).
 //
-// The heap grows with sbrklazy(): lazyv6 maps a heap page only when it is first touched, so asking
-// for a generous chunk costs nothing until the memory is used. malloc returns 0 when the kernel
-// refuses to grow the heap.
+// The heap grows with sbrk(), so malloc follows the kernel's default policy. Lazy (the default):
+// a heap page is mapped only when first touched, so a generous chunk costs nothing until used, and
+// running out of memory shows up later, as a kill on a touch. Eager (--config=eager, as xv6's
+// malloc): every page is allocated when the heap grows, and malloc returns 0 when memory runs out.
 
 #include "kernel/types.h"
 #include "user/user.h"
@@ -18,7 +19,7 @@ struct alignas(16) Header {
 };
 static_assert(sizeof(Header) == 16, "Header must be 16 bytes");
 
-// Smallest heap growth, in units: 64 KiB. Lazily allocated, so only touched pages cost memory.
+// Smallest heap growth, in units: 64 KiB (with a lazy default, only touched pages cost memory).
 constexpr uint64 kMinGrowUnits = 4096;
 
 // The largest growth sys_sbrk accepts in one call (its delta is an int).
@@ -37,11 +38,11 @@ Header* morecore(uint64 units) {
   uint64 bytes = units * sizeof(Header);
 
   // The break is not necessarily 16-byte aligned (a program may call sbrk itself): pad it.
-  uint64 brk = reinterpret_cast<uint64>(sbrklazy(0));
+  uint64 brk = reinterpret_cast<uint64>(sbrk(0));
   uint64 pad = (sizeof(Header) - brk % sizeof(Header)) % sizeof(Header);
   if (bytes + pad > kMaxGrowBytes) return nullptr;
 
-  char* p = sbrklazy(static_cast<int>(bytes + pad));
+  char* p = sbrk(static_cast<int>(bytes + pad));
   if (p == SBRK_ERROR) return nullptr;
 
   Header* h = reinterpret_cast<Header*>(p + pad);

@@ -42,7 +42,7 @@ char *sys_sbrk(int, int);
 int pause(int);
 int uptime(void);
 
-/* lazyv6 extensions (shared/xv6-abi.md) */
+/* lazyv6 extensions (README.md, "The user ABI") */
 unsigned long pgpte(void *va); /* leaf PTE mapping va in the caller's page table, 0 if none */
 int kpgtbl(void);               /* print the caller's page table on the console */
 int memstat(int pid, struct memstat *); /* memory figures of pid (0 = the caller) and the system */
@@ -59,7 +59,7 @@ void *memset(void *, int, unsigned int);
 int atoi(const char *);
 int memcmp(const void *, const void *, unsigned int);
 void *memcpy(void *, const void *, unsigned int);
-char *sbrk(int);      /* grow by the kernel's default policy (lazy unless built eager) */
+char* sbrk(int); /* grow by the kernel's default policy (lazy unless built eager); malloc too */
 char *sbrklazy(int);  /* always lazy */
 char *sbrkeager(int); /* always eager */
 int sleep(int);       /* older name of pause() */

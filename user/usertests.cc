@@ -24,6 +24,8 @@ constexpr Test kQuickTests[] = {
     // memory
     {sbrkbasic, "sbrkbasic"},
     {sbrkbounds, "sbrkbounds"},
+    {sbrktrapframe, "sbrktrapframe"},
+    {sbrktypes, "sbrktypes"},
     {sbrkmuch, "sbrkmuch"},
     {sbrkshrink, "sbrkshrink"},
     {sbrkfork, "sbrkfork"},
@@ -38,6 +40,7 @@ constexpr Test kQuickTests[] = {
     {execheap, "execheap"},
     {bsszero, "bsszero"},
     {mallocfree, "mallocfree"},
+    {mallocpolicy, "mallocpolicy"},
     // system call arguments
     {copyout, "copyout"},
     {copyin, "copyin"},

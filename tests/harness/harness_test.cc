@@ -5,8 +5,12 @@
 // exiting early, exit status, the transcript file, stderr capture, and that no QEMU survives a
 // test process killed by SIGTERM (Bazel's timeout) or SIGKILL.
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,17 +49,56 @@ std::string read_file(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// True once `pid` has exited (a zombie counts: it no longer runs). Waits up to `limit`.
-bool dies_within(pid_t pid, std::chrono::milliseconds limit) {
-  auto deadline = Clock::now() + limit;
-  for (;;) {
-    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    if (stat.empty()) return true;
-    size_t paren = stat.rfind(')');
-    if (paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] == 'Z') return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
+// True if `pid` no longer runs, judged from /proc/PID/stat: gone (ENOENT, ESRCH), read empty or cut
+// short (a process being torn down), or in state zombie or dead. A process that is exiting may
+// give any of these; none of them means it still runs.
+bool stat_says_gone(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    EXPECT_TRUE(errno == ENOENT || errno == ESRCH) << path << ": " << strerror(errno);
+    return true;
   }
+  char buf[1024];
+  ssize_t n;
+  do {
+    n = read(fd, buf, sizeof buf);
+  } while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n <= 0)
+    return true; // ESRCH on read, or nothing left to read
+  // "pid (comm) S ...": comm may hold ')' itself, so the state follows the last one.
+  const std::string stat(buf, static_cast<size_t>(n));
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size())
+    return true;
+  const char state = stat[paren + 2];
+  return state == 'Z' || state == 'X' || state == 'x';
+}
+
+// True once `pid` has exited (a zombie counts: it no longer runs). Waits up to `limit` for the
+// kernel to say so (a pidfd becomes readable when its process exits): no polling, no sleeps.
+bool dies_within(pid_t pid, std::chrono::milliseconds limit) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    EXPECT_EQ(errno, ESRCH) << "pidfd_open(" << pid << "): " << strerror(errno);
+    return true; // already reaped
+  }
+  bool exited = stat_says_gone(pid);
+  const auto deadline = Clock::now() + limit;
+  while (!exited) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    struct pollfd p = {pidfd, POLLIN, 0};
+    int r = poll(&p, 1, left.count() > 0 ? static_cast<int>(left.count()) : 0);
+    if (r < 0 && errno == EINTR)
+      continue;
+    EXPECT_GE(r, 0) << "poll on a pidfd: " << strerror(errno);
+    exited = r > 0;
+    if (r <= 0)
+      break; // the deadline passed (or poll failed)
+  }
+  close(pidfd);
+  return exited;
 }
 
 pid_t fake_pid(Qemu& q) {
@@ -419,6 +462,26 @@ void check_qemu_dies_with_test_process(int sig) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << "status " << status;
   EXPECT_TRUE(dies_within(qemu, 5s)) << "QEMU (fake) pid " << qemu << " outlived the test";
   ::kill(-qemu, SIGKILL);  // no leftovers even when the check failed
+}
+
+// dies_within() tells a running process from one that exited: a zombie (not yet waited for) and a
+// reaped one count as gone, and an exit is seen without waiting for the whole limit.
+TEST(Harness, DiesWithinSeesExitZombieAndReaped) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    for (;;)
+      pause();
+  }
+  EXPECT_FALSE(stat_says_gone(child));
+  EXPECT_FALSE(dies_within(child, 0ms));
+  ASSERT_EQ(::kill(child, SIGKILL), 0);
+  EXPECT_TRUE(dies_within(child, 60s)); // a zombie now: the kill took effect
+  EXPECT_TRUE(stat_says_gone(child));
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(stat_says_gone(child));
+  EXPECT_TRUE(dies_within(child, 0ms));
 }
 
 TEST(Harness, NoQemuOutlivesSigterm) { check_qemu_dies_with_test_process(SIGTERM); }

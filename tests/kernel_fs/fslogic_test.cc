@@ -122,8 +122,7 @@ TEST(WriteCheck, RejectsHolesOverflowAndHugeFiles) {
   EXPECT_EQ(fslogic::write_check(max - 10, max - 10, 11), WriteCheck::TooBig);
 }
 
-// The layout xv6's mkfs writes by default (shared/xv6-abi.md): 2000 blocks, 200 inodes, 31 log
-// blocks.
+// The layout xv6's mkfs writes by default: 2000 blocks, 200 inodes, 31 log blocks.
 superblock default_sb() {
   superblock sb{};
   sb.magic = FSMAGIC;

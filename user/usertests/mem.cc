@@ -55,7 +55,8 @@ void sbrkbasic(const char* s) {
   }
 }
 
-// Impossible growth fails with SBRK_ERROR and changes nothing; lazy growth stops at the heap limit.
+// Impossible growth fails with SBRK_ERROR and changes nothing; a shrink below 0 changes nothing
+// and returns the old break (xv6's lazy_copy relies on it).
 void sbrkbounds(const char* s) {
   char* b0 = align_break(s);
   struct memstat ms0 = mine(s);
@@ -67,31 +68,99 @@ void sbrkbounds(const char* s) {
          ms1.free_pages);
   CHECK(ms1.resident == ms0.resident);
 
-  // Shrinking below address 0 must not change the size (xv6 ignores it; failing is fine too).
-  char* r = sbrk(-static_cast<int>(reinterpret_cast<uint64>(b0) + PGSIZE));
-  CHECK(r == SBRK_ERROR || r == b0);
-  CHECK(sbrk(0) == b0);
-
-  // Lazy growth is instant up to the limit, which lies below the trap frame.
-  uint64 grown = grow_until_failure(sbrklazy, 1 << 30);
-  char* top = sbrk(0);
-  CHECK(reinterpret_cast<uint64>(top) == reinterpret_cast<uint64>(b0) + grown);
-  CHECKF(reinterpret_cast<uint64>(top) <= TRAPFRAME, "heap reaches %p, above TRAPFRAME", top);
-  CHECKF(grown >= PHYSTOP - KERNBASE, "lazy heap limit only %lu bytes above the break", grown);
-  CHECK(sbrklazy(PGSIZE) == SBRK_ERROR);
-  CHECK(sbrkeager(PGSIZE) == SBRK_ERROR);
-  CHECK(sbrk(0) == top);
-  struct memstat ms2 = mine(s);
-  CHECK(ms2.sz == reinterpret_cast<uint64>(top));
-  CHECKF(ms2.resident == ms0.resident, "lazy growth made pages resident: %lu -> %lu",
-         ms0.resident, ms2.resident);
-
-  // The last byte below the limit works; the trap frame above it does not.
-  store(reinterpret_cast<uint64>(top) - 1, 5);
-  CHECK(load(reinterpret_cast<uint64>(top) - 1) == 5);
-  shrink_by(s, grown);
-  CHECK(sbrk(0) == b0);
+  const int below_zero[] = {-static_cast<int>(reinterpret_cast<uint64>(b0) + 1),
+                            -static_cast<int>(reinterpret_cast<uint64>(b0) + PGSIZE),
+                            -2147483647 - 1};
+  for (int n : below_zero) {
+    for (const Policy& p : kPolicies) {
+      char* r = p.grow(n);
+      CHECKF(r == b0, "%s(%d) below 0 returned %p, want the old break %p", p.name, n, r, b0);
+      CHECK(sbrk(0) == b0);
+    }
+  }
   CHECK(mine(s).resident == ms0.resident);
+}
+
+// As xv6's lazy_sbrk: lazy growth reaches exactly TRAPFRAME; the last page reads as zero and can be
+// written; then sbrk(1) and sbrklazy(1) fail. Shrinking back leaves the trap frame working.
+void sbrktrapframe(const char* s) {
+  char* b0 = align_break(s);
+  struct memstat ms0 = mine(s);
+  for (uint64 brk = reinterpret_cast<uint64>(b0); brk < TRAPFRAME;) {
+    uint64 step = TRAPFRAME - brk > (1UL << 30) ? (1UL << 30) : TRAPFRAME - brk;
+    CHECKF(sbrklazy(static_cast<int>(step)) == reinterpret_cast<char*>(brk),
+           "sbrklazy(%lu) at %lx failed", step, brk);
+    brk += step;
+  }
+  CHECKF(reinterpret_cast<uint64>(sbrk(0)) == TRAPFRAME, "break %p, want TRAPFRAME", sbrk(0));
+  struct memstat ms1 = mine(s);
+  CHECKF(ms1.resident == ms0.resident, "lazy growth made pages resident: %lu -> %lu", ms0.resident,
+         ms1.resident);
+
+  constexpr uint64 kLast = TRAPFRAME - PGSIZE;
+  CHECK(load(kLast) == 0 && load(TRAPFRAME - 1) == 0);
+  store(kLast, 'L');
+  store(TRAPFRAME - 1, 'T');
+  CHECK(load(kLast) == 'L' && load(TRAPFRAME - 1) == 'T');
+  struct memstat ms2 = mine(s);
+  CHECK(ms2.resident == ms0.resident + 1);
+  CHECKF(ms2.ptpages <= ms0.ptpages + 2, "one page at the top took %lu page-table pages",
+         ms2.ptpages - ms0.ptpages);
+
+  CHECK(sbrk(1) == SBRK_ERROR);
+  CHECK(sbrklazy(1) == SBRK_ERROR);
+  CHECK(sbrkeager(1) == SBRK_ERROR);
+  CHECK(reinterpret_cast<uint64>(sbrk(0)) == TRAPFRAME);
+
+  // fork copies only the touched pages; the child's writes stay its own.
+  const uint64 parent_resident = ms2.resident;
+  int st = run_child(s, [parent_resident, s] {
+    CHECKF(mine(s).resident <= parent_resident + 2, "child has %lu resident pages, parent %lu",
+           mine(s).resident, parent_resident);
+    CHECK(load(kLast) == 'L' && load(kLast + 1) == 0);
+    store(kLast, 'c');
+  });
+  CHECK(st == 0);
+  CHECK(load(kLast) == 'L');
+
+  // The trap frame shares the top page-table pages with the heap's last page: a shrink must free
+  // the page but not them (every system call below goes through the trap frame).
+  shrink_by(s, TRAPFRAME - reinterpret_cast<uint64>(b0));
+  CHECK(sbrk(0) == b0);
+  CHECK(getpid() > 0);
+  struct memstat ms3 = mine(s);
+  CHECK(ms3.resident == ms0.resident);
+  CHECKF(pages_back(ms0, ms3), "free pages %lu before, %lu after", ms0.free_pages, ms3.free_pages);
+  CHECK(killed(s, [] { load(kLast); }));
+}
+
+// sys_sbrk's type: SBRK_EAGER maps now, every other value is lazy (as xv6); plain sbrk(n) follows
+// the kernel's default, which memstat reports.
+void sbrktypes(const char* s) {
+  const int lazy_types[] = {0, SBRK_LAZY, 3, -1, 1000};
+  for (int type : lazy_types) {
+    char* b0 = align_break(s);
+    struct memstat before = mine(s);
+    char* p = sys_sbrk(2 * PGSIZE, type);
+    CHECKF(p == b0, "sys_sbrk(2 pages, %d) returned %p, want %p", type, p, b0);
+    CHECKF(mine(s).resident == before.resident, "type %d was not lazy", type);
+    CHECK(pgpte(p) == 0 && pgpte(p + PGSIZE) == 0);
+    p[PGSIZE] = 1;
+    CHECK(mine(s).resident == before.resident + 1);
+    CHECK(sbrk(-2 * PGSIZE) == b0 + 2 * PGSIZE);
+  }
+  char* b0 = align_break(s);
+  struct memstat before = mine(s);
+  CHECK(sys_sbrk(2 * PGSIZE, SBRK_EAGER) == b0);
+  CHECK(mine(s).resident == before.resident + 2);
+  CHECK((pgpte(b0) & PTE_V) && (pgpte(b0 + PGSIZE) & PTE_V));
+  CHECK(sbrk(-2 * PGSIZE) == b0 + 2 * PGSIZE);
+
+  const uint64 want = before.sbrk_eager ? 2 : 0;
+  CHECK(sbrk(2 * PGSIZE) == b0);
+  CHECKF(mine(s).resident == before.resident + want, "sbrk(n) does not follow the default (%s)",
+         before.sbrk_eager ? "eager" : "lazy");
+  CHECK(sbrk(-2 * PGSIZE) == b0 + 2 * PGSIZE);
 }
 
 // Eager growth until memory runs out; freeing it all gives every page back.
@@ -179,21 +248,25 @@ void sbrkfork(const char* s) {
   CHECK(sbrk(-kLazy) != SBRK_ERROR);
 }
 
-// Shrinking away text and stack kills the process (or is refused); the kernel survives.
+// As xv6: shrinking to exactly 0 (or to a few bytes) is allowed and frees text and stack too, so
+// the process faults and is killed; the kernel survives.
 void sbrkdropall(const char* s) {
   constexpr int kRefused = 3;
   int st = run_child(s, [] {
     uint64 top = reinterpret_cast<uint64>(sbrk(0));
-    if (sbrk(-static_cast<int>(top)) == SBRK_ERROR) exit(kRefused);
-    exit(1);  // unreachable: the code that would run here is unmapped
+    if (sbrk(-static_cast<int>(top)) == SBRK_ERROR)
+      exit(kRefused);
+    exit(1); // unreachable: the code that would run here is unmapped
   });
-  CHECKF(st == -1 || st == kRefused, "dropping all memory: status %d", st);
+  CHECKF(st == -1, "dropping all memory: status %d, want killed (-1)", st);
   st = run_child(s, [] {
     uint64 top = reinterpret_cast<uint64>(sbrk(0));
-    if (sbrk(-static_cast<int>(top - 2500)) == SBRK_ERROR) exit(kRefused);
-    for (;;) deep(opaque(10));  // the stack page is gone
+    if (sbrk(-static_cast<int>(top - 2500)) == SBRK_ERROR)
+      exit(kRefused);
+    for (;;)
+      deep(opaque(10)); // the stack page is gone
   });
-  CHECKF(st == -1 || st == kRefused, "dropping all but 2500 bytes: status %d", st);
+  CHECKF(st == -1, "dropping all but 2500 bytes: status %d, want killed (-1)", st);
 }
 
 // Lazy pages cost nothing until touched; a touch maps one zeroed user page and counts a fault.
@@ -396,4 +469,39 @@ void mallocfree(const char* s) {
   memset(m, 7, kMiB);
   CHECK(m[kMiB - 1] == 7);
   free(m);
+}
+
+// malloc follows the default sbrk policy. Eager (as xv6's malloc): it takes memory as it grows and
+// returns 0, without the process dying, when memory runs out. Lazy: a big block costs no memory
+// until it is touched.
+void mallocpolicy(const char* s) {
+  struct memstat ms0 = mine(s);
+  if (!ms0.sbrk_eager) {
+    char* m = static_cast<char*>(malloc(64 * kMiB));
+    CHECK(m != nullptr);
+    struct memstat ms1 = mine(s);
+    CHECKF(ms1.resident <= ms0.resident + 4, "lazy malloc(64 MiB) made %lu pages resident",
+           ms1.resident - ms0.resident);
+    m[0] = 1;
+    m[64 * kMiB - 1] = 2;
+    CHECK(m[kMiB] == 0);
+    free(m);
+    return;
+  }
+  int st = run_child(s, [s] {
+    struct memstat before = mine(s);
+    uint64 blocks = 0;
+    while (malloc(kMiB) != nullptr) {
+      blocks++;
+      // (slack: the first blocks may come from free memory the heap already had)
+      CHECKF(mine(s).resident + 2 * (kMiB / PGSIZE) >= before.resident + blocks * (kMiB / PGSIZE),
+             "eager malloc: %lu MiB taken, resident %lu -> %lu", blocks, before.resident,
+             mine(s).resident);
+    }
+    CHECKF(blocks >= 8, "eager malloc gave only %lu MiB", blocks);
+    struct memstat after = mine(s);
+    CHECKF(after.free_pages < after.total_pages / 8, "malloc returned 0 with %lu of %lu pages free",
+           after.free_pages, after.total_pages);
+  });
+  CHECKF(st == 0, "eager malloc until 0: status %d", st);
 }

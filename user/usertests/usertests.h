@@ -164,6 +164,8 @@ struct Rng {
 // mem.cc
 void sbrkbasic(const char* s);
 void sbrkbounds(const char* s);
+void sbrktrapframe(const char* s);
+void sbrktypes(const char* s);
 void sbrkmuch(const char* s);
 void sbrkshrink(const char* s);
 void sbrkfork(const char* s);
@@ -178,6 +180,7 @@ void stackguard(const char* s);
 void execheap(const char* s);
 void bsszero(const char* s);
 void mallocfree(const char* s);
+void mallocpolicy(const char* s);
 // badptr.cc
 void copyout(const char* s);
 void copyin(const char* s);
