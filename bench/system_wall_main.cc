@@ -31,7 +31,8 @@ using std::chrono::steady_clock;
 namespace {
 
 constexpr const char* kProg = "system_wall";
-// Hang detection only (times $LAZYV6_TIMEOUT_SCALE): a loaded host slows both a lot.
+// Hang detection only (expect() multiplies them by $LAZYV6_TIMEOUT_SCALE): a loaded host slows
+// both a lot.
 constexpr std::chrono::seconds kBootTimeout{180};
 constexpr std::chrono::seconds kUsertestsTimeout{1200};
 
@@ -73,7 +74,7 @@ bool run_once(const WallOptions& o, Model m, const std::string& log_name, double
     *error = "boot: " + st.message;
     return false;
   }
-  auto prompt = qemu.expect("$ ", lazyv6::harness::scaled(kBootTimeout));
+  auto prompt = qemu.expect("$ ", kBootTimeout);
   if (!prompt) {
     *error = "boot: no shell prompt: " + prompt.message;
     return false;
@@ -88,8 +89,8 @@ bool run_once(const WallOptions& o, Model m, const std::string& log_name, double
     *error = "usertests: " + st.message;
     return false;
   }
-  auto r = qemu.expect_any({"ALL TESTS PASSED\n", "SOME TESTS FAILED\n", "panic"},
-                           lazyv6::harness::scaled(kUsertestsTimeout));
+  auto r =
+      qemu.expect_any({"ALL TESTS PASSED\n", "SOME TESTS FAILED\n", "panic"}, kUsertestsTimeout);
   if (!r) {
     *error = "usertests did not finish: " + r.message;
     return false;
