@@ -36,6 +36,7 @@ constexpr const char* kProg = "system_wall";
 constexpr std::chrono::seconds kBootTimeout{180};
 constexpr std::chrono::seconds kUsertestsTimeout{1200};
 
+// Seconds from t0 to now on the host's monotonic clock.
 double seconds_since(steady_clock::time_point t0) {
   return std::chrono::duration<double>(steady_clock::now() - t0).count();
 }
