@@ -60,18 +60,6 @@ bool parse_list(const std::string& flag, const std::string& text, uint64_t lo, u
   return true;
 }
 
-bool parse_int(const std::string& flag, const std::string& text, int lo, int hi, int* out,
-               std::string* error) {
-  uint64_t v = 0;
-  if (!parse_uint(text, static_cast<uint64_t>(lo), static_cast<uint64_t>(hi), &v)) {
-    *error = "bad " + flag + "='" + text + "': want a whole number in [" + std::to_string(lo) +
-             ", " + std::to_string(hi) + "]";
-    return false;
-  }
-  *out = static_cast<int>(v);
-  return true;
-}
-
 bool parse_bool(const std::string& flag, const std::string& text, bool* out, std::string* error) {
   if (text == "" || text == "1" || text == "true" || text == "yes") {
     *out = true;
@@ -92,6 +80,18 @@ std::string join(const std::vector<uint64_t>& v) {
 }
 
 } // namespace
+
+bool parse_int(const std::string& flag, const std::string& text, int lo, int hi, int* out,
+               std::string* error) {
+  uint64_t v = 0;
+  if (!parse_uint(text, static_cast<uint64_t>(lo), static_cast<uint64_t>(hi), &v)) {
+    *error = "bad " + flag + "='" + text + "': want a whole number in [" + std::to_string(lo) +
+             ", " + std::to_string(hi) + "]";
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
 
 std::string usage_line() {
   return "usage: bazel run //bench:lazy_vs_eager -- [flags] [--benchmark_* flags]";

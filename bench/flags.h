@@ -36,6 +36,11 @@ struct Options {
 // Parses our flags (args excludes argv[0]). On a bad flag returns false with a one-line error.
 bool parse_options(const std::vector<std::string>& args, Options* out, std::string* error);
 
+// Parses `text`, the value of `flag`, as a whole number in [lo, hi]. On failure returns false
+// with a one-line error naming the flag.
+bool parse_int(const std::string& flag, const std::string& text, int lo, int hi, int* out,
+               std::string* error);
+
 // The --help text; its first line is usage_line().
 std::string usage();
 std::string usage_line();

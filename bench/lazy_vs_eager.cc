@@ -28,12 +28,14 @@
 #include <vector>
 
 #include "bench/flags.h"
+#include "bench/host_load.h"
 #include "bench/report.h"
 #include "bench/results.h"
 #include "tests/harness/qemu_core.h"
 
 namespace fs = std::filesystem;
 using lazyv6::bench::Figures;
+using lazyv6::bench::load_average;
 using lazyv6::bench::Mode;
 using lazyv6::bench::Model;
 using lazyv6::bench::model_index;
@@ -188,13 +190,6 @@ bool run_commands(Qemu& qemu, const std::string& what, const std::vector<std::st
     }
   }
   return true;
-}
-
-// The host's 1-minute load average, as /proc/loadavg gives it ("?" if unreadable).
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string first;
-  return in >> first ? first : "?";
 }
 
 // The console text of each model's run in one mode: two -icount boots one after the other, or
