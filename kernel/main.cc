@@ -3,6 +3,7 @@
 #include "kernel/arch.h"
 #include "kernel/bio.h"
 #include "kernel/console.h"
+#include "kernel/fdt.h"
 #include "kernel/file.h"
 #include "kernel/inode.h"
 #include "kernel/kalloc.h"
@@ -13,13 +14,15 @@
 #include "kernel/virtio_disk.h"
 #include "kernel/vm.h"
 
-// Harts in the machine, from the device tree (start.cc); 0 if it could not be read.
-extern int boot_harts;
+// Physical address of QEMU's device tree (start.cc).
+extern uint64 boot_device_tree;
 
 namespace {
+constinit int boot_harts =
+    0; // harts in the machine, from the device tree; 0 if it could not be read
 constinit volatile bool started = false;
-constinit int harts_running = 1;  // hart 0; the others add themselves once they have announced
-}
+constinit int harts_running = 1; // hart 0; the others add themselves once they have announced
+} // namespace
 
 // Never returns: each hart ends in its scheduler loop.
 void main() {
@@ -32,19 +35,22 @@ void main() {
     consoleinit();
     printfinit();
     printf("\nlazyv6 kernel is booting\n\n");
-    kinit();          // physical page allocator
-    kvminit();        // kernel page table
-    kvminithart();    // turn on paging
-    procinit();       // process table
-    trapinit();       // trap vectors
-    trapinithart();   // install kernel trap vector
-    plicinit();       // interrupt controller
-    plicinithart();   // ask PLIC for device interrupts
-    binit();          // buffer cache
-    iinit();          // inode table
-    fileinit();       // file table
-    virtio_disk_init();  // emulated hard disk
-    userinit();       // first user process
+    // Still on the boot page table, whose direct map reaches the device tree; read it before
+    // kinit() hands out the RAM it sits in.
+    boot_harts = fdt::count_cpus(PhysAddr(boot_device_tree).as_ptr<const uint8>());
+    kinit();            // physical page allocator
+    kvminit();          // kernel page table
+    kvminithart();      // turn on paging
+    procinit();         // process table
+    trapinit();         // trap vectors
+    trapinithart();     // install kernel trap vector
+    plicinit();         // interrupt controller
+    plicinithart();     // ask PLIC for device interrupts
+    binit();            // buffer cache
+    iinit();            // inode table
+    fileinit();         // file table
+    virtio_disk_init(); // emulated hard disk
+    userinit();         // first user process
     printf("hart %d starting\n", cpuid());
     __sync_synchronize();
     started = true;
