@@ -417,8 +417,10 @@ Result<void> growproc(int n) {
     uint64 dec = static_cast<uint64>(-static_cast<long>(n));
     if (dec > sz - p->heap_base)
       return Error::Invalid;
+    const uint64 oldsz = sz;
     sz = uvmdealloc(p->pagetable, sz, sz - dec, p->vm);
-    arch::sfence_vma();
+    const uint64 lo = page_round_up(sz);
+    flush_tlb(VirtAddr(lo), (page_round_up(oldsz) - lo) / kPageSize);
   }
   p->sz = sz;
   return {};

@@ -153,7 +153,8 @@ inline Proc* myproc() {
 void procinit();
 // Creates the first process; it finishes booting in forkret (fsinit, cwd = "/", exec "/init").
 void userinit();
-// Per-hart scheduler loop; never returns.
+// Per-hart scheduler loop; never returns. In the shared trap model it is what writes satp: to the
+// chosen process's table when that is not already there, to the kernel's before idling.
 [[noreturn]] void scheduler();
 // Gives up the CPU for one scheduling round.
 void yield();

@@ -360,6 +360,16 @@ void switchkvm() {
   switchuvm(kernel_pagetable);
 }
 
+void flush_tlb(VirtAddr va, uint64 npages) {
+  constexpr uint64 kPageFlushMax = 8; // beyond this, one whole flush is cheaper
+  if (npages > kPageFlushMax) {
+    arch::sfence_vma();
+    return;
+  }
+  for (uint64 i = 0; i < npages; i++)
+    arch::sfence_vma(va + i * kPageSize);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Page-table primitives
 //

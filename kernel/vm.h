@@ -70,6 +70,9 @@ void kvmmap(PageTable kpt, VirtAddr va, PhysAddr pa, uint64 size, PteFlag perm);
 void switchuvm(PageTable pt);
 // switchuvm(kernel_pagetable).
 void switchkvm();
+// Drops this hart's TLB entries for the npages pages from va, after they were unmapped or
+// weakened: one sfence.vma per page for a few pages, one whole flush for more.
+void flush_tlb(VirtAddr va, uint64 npages);
 
 // ---- page-table primitives
 // The leaf PTE slot for va, allocating missing page-table pages if alloc (charged to stats if
@@ -88,7 +91,7 @@ void switchkvm();
 [[nodiscard]] PageTable uvmcreate(VmStats& stats);
 // Unmaps the npages pages from va, skipping unmapped pages and whole absent page-table subtrees;
 // frees the physical pages if free == Free::Yes, and page-table pages that become unused. Does not
-// flush the TLB (callers that keep running on pt do: sfence_vma()).
+// flush the TLB (callers that keep running on pt do: flush_tlb()).
 void uvmunmap(PageTable pt, VirtAddr va, uint64 npages, Free free, VmStats& stats);
 // Eagerly grows [oldsz, newsz): allocates, zeroes and maps every page R|U|xperm. Returns newsz, or
 // an error after undoing everything it did.
