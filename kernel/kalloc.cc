@@ -12,6 +12,7 @@
 #include "kernel/printf.h"
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
+#include "kernel/vm.h"
 
 extern char end[]; // first address after the kernel image (kernel.ld)
 
@@ -208,8 +209,9 @@ void* kzalloc() {
 }
 
 uint64 kfree_pages() {
-  // Exact whenever no other hart is allocating or freeing at the same moment.
-  uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_RELAXED);
+  // Exact whenever no other hart is allocating or freeing at the same moment. Freed page-table
+  // roots that a hart's satp still holds count as free: switchuvm() frees them very soon.
+  uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_RELAXED) + vm_retired_pages();
   for (const HartCache& c : caches)
     n += __atomic_load_n(&c.n, __ATOMIC_RELAXED);
   return n;

@@ -11,6 +11,7 @@ void kinit();
 [[nodiscard]] void* kzalloc();
 // Returns a page that kalloc() handed out. Panics on a misaligned or out-of-range address.
 void kfree(void* pa);
-// Pages on the free list now, and pages the allocator manages in total.
+// Pages on the free lists now (plus freed page-table roots about to join them: vm_retired_pages),
+// and pages the allocator manages in total.
 [[nodiscard]] uint64 kfree_pages();
 [[nodiscard]] uint64 ktotal_pages();

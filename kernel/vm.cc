@@ -112,6 +112,8 @@ PageTable kvmmake() {
 // before reaping under it, so a retired root is always freed by one side or the other.
 constinit Spinlock retired_lock("retired");
 constinit PageTable retired[NCPU] GUARDED_BY(retired_lock) = {};
+constinit uint64 nretired =
+    0; // entries in use in retired; written under retired_lock, read atomically
 
 // Whether some hart's satp holds pt (Cpu::pagetable, read atomically).
 bool in_some_satp(PageTable pt) {
@@ -132,6 +134,7 @@ void free_root(PageTable pt) {
   for (PageTable& slot : retired) {
     if (slot == nullptr) {
       slot = pt;
+      __atomic_store_n(&nretired, nretired + 1, __ATOMIC_RELAXED);
       return;
     }
   }
@@ -145,6 +148,7 @@ void reap_retired() {
     if (slot != nullptr && !in_some_satp(slot)) {
       kfree(slot);
       slot = nullptr;
+      __atomic_store_n(&nretired, nretired - 1, __ATOMIC_RELAXED);
     }
   }
 }
@@ -558,6 +562,10 @@ FaultResult vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStat
 const char* vm_fault_cause(PageTable pt, uint64 sz, VirtAddr va, Access access) {
   Pte* pte = walk(pt, va.page_base(), Alloc::No);
   return fault_cause_text(classify_fault(sz, va.raw(), access, pte != nullptr ? *pte : Pte(0)));
+}
+
+uint64 vm_retired_pages() {
+  return __atomic_load_n(&nretired, __ATOMIC_RELAXED);
 }
 
 uint64 vm_total_faults() {

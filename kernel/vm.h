@@ -121,6 +121,8 @@ void uvmclear(PageTable pt, VirtAddr va);
                                    VmStats& stats);
 // A short human reason why vm_fault() refused va (for the one-line kill message).
 const char* vm_fault_cause(PageTable pt, uint64 sz, VirtAddr va, Access access);
+// Root pages of freed user tables waiting for a hart to leave them (switchuvm frees them).
+uint64 vm_retired_pages();
 // Lazy faults handled since boot, all processes.
 uint64 vm_total_faults();
 
