@@ -76,6 +76,15 @@ void check_link_addresses(const std::string& path) {
   EXPECT_GE(loads, 1);
 }
 
+// Checks that uservec and userret each write satp `satp` times and fence `fences` times.
+void check_trap_path(std::map<std::string, std::vector<std::string>>& fns, int satp, int fences) {
+  ASSERT_TRUE(fns.count("uservec") && fns.count("userret")) << "no trampoline symbols";
+  for (const char* f : {"uservec", "userret"}) {
+    EXPECT_EQ(count_matching(fns[f], "csrw\tsatp"), satp) << f;
+    EXPECT_EQ(count_matching(fns[f], "sfence.vma"), fences) << f;
+  }
+}
+
 TEST(KernelImage, LinkedAtKernlinkLoadedAtKernbase) {
   check_link_addresses(g_kernel);
   check_link_addresses(g_isolated);
@@ -83,11 +92,7 @@ TEST(KernelImage, LinkedAtKernlinkLoadedAtKernbase) {
 
 TEST(KernelImage, SharedTrapPathWritesNoSatpAndFencesNothing) {
   auto fns = disassemble(g_kernel);
-  ASSERT_TRUE(fns.count("uservec") && fns.count("userret")) << "no trampoline symbols";
-  for (const char* f : {"uservec", "userret"}) {
-    EXPECT_EQ(count_matching(fns[f], "satp"), 0) << f;
-    EXPECT_EQ(count_matching(fns[f], "sfence.vma"), 0) << f;
-  }
+  check_trap_path(fns, 0, 0);
   // satp is written only to turn paging on (relocate, kvminithart), by switchuvm, and by start()
   // (0, in machine mode).
   for (const auto& [fn, insns] : fns) {
@@ -101,11 +106,7 @@ TEST(KernelImage, SharedTrapPathWritesNoSatpAndFencesNothing) {
 
 TEST(KernelImage, IsolatedTrapPathSwitchesSatpOnEveryTrap) {
   auto fns = disassemble(g_isolated);
-  ASSERT_TRUE(fns.count("uservec") && fns.count("userret")) << "no trampoline symbols";
-  for (const char* f : {"uservec", "userret"}) {
-    EXPECT_EQ(count_matching(fns[f], "csrw\tsatp"), 1) << f;
-    EXPECT_EQ(count_matching(fns[f], "sfence.vma"), 2) << f;
-  }
+  check_trap_path(fns, 1, 2);
 }
 
 } // namespace
