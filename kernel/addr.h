@@ -11,6 +11,8 @@ inline constexpr uint64 kPageShift = PGSHIFT;
 inline constexpr uint64 kMaxVa = MAXVA;
 // Where the kernel sees physical address 0: RAM and devices are mapped at kDirectMap + pa.
 inline constexpr uint64 kDirectMap = KDIRECT;
+// The boot page table direct-maps physical [0, kDirectMapBootEnd); RAM above it stays unused.
+inline constexpr uint64 kDirectMapBootEnd = 4ull << 30;
 
 [[nodiscard]] constexpr uint64 page_round_up(uint64 a) {
   return (a + kPageSize - 1) & ~(kPageSize - 1);

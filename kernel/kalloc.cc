@@ -104,12 +104,14 @@ void cache_set_n(HartCache& c, uint32 n) {
   return nullptr;
 }
 
+// One past the last page (direct-map address of the end of RAM), set once by kinit.
+constinit uint64 ram_end_va = 0;
+
 uint64 first_page() {
   return page_round_up(reinterpret_cast<uint64>(end));
 }
-// One past the last page (direct-map address of PHYSTOP).
 uint64 last_page_end() {
-  return reinterpret_cast<uint64>(PhysAddr(PHYSTOP).as_ptr());
+  return ram_end_va;
 }
 
 // Zeroes one page: four cbo.zero blocks per iteration when the machine has Zicboz (QEMU 7.2 does
@@ -145,7 +147,8 @@ void zero_page(void* page) {
 
 } // namespace
 
-void kinit() {
+void kinit(PhysAddr ram_end) {
+  ram_end_va = reinterpret_cast<uint64>(ram_end.page_base().as_ptr());
   uint64 pa = first_page();
   SpinGuard guard(kmem.lock);
   // Push in descending order so kalloc() hands out low addresses first.
@@ -215,6 +218,10 @@ uint64 kfree_pages() {
   for (const HartCache& c : caches)
     n += __atomic_load_n(&c.n, __ATOMIC_RELAXED);
   return n;
+}
+
+PhysAddr kram_end() {
+  return PhysAddr::from_ptr(reinterpret_cast<void*>(ram_end_va));
 }
 
 uint64 ktotal_pages() {

@@ -1,10 +1,13 @@
-// Physical page allocator: whole 4096-byte pages between the end of the kernel and PHYSTOP.
+// Physical page allocator: whole 4096-byte pages between the end of the kernel and the end of RAM.
 #pragma once
 
+#include "kernel/addr.h"
 #include "kernel/types.h"
 
-// Puts every page from the end of the kernel image to PHYSTOP on the free list. Hart 0, once.
-void kinit();
+// Puts every page from the end of the kernel image to ram_end on the free list. Hart 0, once.
+void kinit(PhysAddr ram_end);
+// The end of the RAM kinit() was given.
+[[nodiscard]] PhysAddr kram_end();
 // Returns one page of physical memory (content undefined), or nullptr when none is free.
 [[nodiscard]] void* kalloc();
 // Like kalloc() but the page is zero-filled.

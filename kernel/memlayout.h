@@ -64,7 +64,8 @@
 #define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart) * 0x2000)
 #define PLIC_SCLAIM(hart) (PLIC + 0x201004 + (hart) * 0x2000)
 
-/* RAM starts at KERNBASE (physical); the kernel uses it up to PHYSTOP. */
+/* RAM starts at KERNBASE (physical). PHYSTOP is its end with QEMU's default 128 MiB; the kernel
+   takes the real end from the device tree (main.cc), up to 4 GiB physical. */
 #define KERNBASE 0x80000000L
 #define PHYSTOP (KERNBASE + 128 * 1024 * 1024)
 

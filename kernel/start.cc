@@ -48,7 +48,7 @@ struct alignas(4096) BootPageTable {
   Pte pte[kPtesPerPage];
 };
 constexpr uint64 kGiB = 1ull << 30;
-constexpr uint64 kBootDirectGiB = 4;
+constexpr uint64 kBootDirectGiB = kDirectMapBootEnd / kGiB;
 
 consteval BootPageTable make_boot_pagetable() {
   BootPageTable t{};

@@ -92,7 +92,7 @@ PageTable kvmmake() {
   kvmmap_direct(kpt, PLIC, 0x4000000, rw);
   const uint64 text_end = PhysAddr::from_ptr(etext).raw();
   kvmmap_direct(kpt, KERNBASE, text_end - KERNBASE, rx);
-  kvmmap_direct(kpt, text_end, PHYSTOP - text_end, rw);
+  kvmmap_direct(kpt, text_end, kram_end().raw() - text_end, rw);
   if constexpr (kIsolatedTraps)
     kvmmap(kpt, VirtAddr(TRAMPOLINE), PhysAddr::from_ptr(trampoline), kPageSize, rx);
   // One kernel stack page per process slot at KSTACK(i); the page below each stays unmapped.
