@@ -541,12 +541,12 @@ FaultResult vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStat
   // Only an untouched page is fixed; a guard page or a permission fault never is. A PTE that allows
   // the access was mapped (invalid -> valid) without a fence, and this hart's TLB still held the
   // old entry: drop that entry and retry.
-  const FaultCause cause = classify_fault(sz, va.raw(), access, *pte);
-  if (cause == FaultCause::Unexpected) {
+  const FaultAction action = fault_action(classify_fault(sz, va.raw(), access, *pte));
+  if (action == FaultAction::FlushTlbEntry) {
     arch::sfence_vma(va);
     return FaultResult::Handled;
   }
-  if (cause != FaultCause::Lazy)
+  if (action == FaultAction::Kill)
     return FaultResult::Kill;
   void* mem = kzalloc();
   if (mem == nullptr)
