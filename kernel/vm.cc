@@ -112,8 +112,8 @@ PageTable kvmmake() {
 // before reaping under it, so a retired root is always freed by one side or the other.
 constinit Spinlock retired_lock("retired");
 constinit PageTable retired[NCPU] GUARDED_BY(retired_lock) = {};
-constinit uint64 nretired =
-    0; // entries in use in retired; written under retired_lock, read atomically
+// Entries in use in retired: written under retired_lock, read atomically by vm_retired_pages().
+constinit uint64 nretired = 0;
 
 // Whether some hart's satp holds pt (Cpu::pagetable, read atomically).
 bool in_some_satp(PageTable pt) {
@@ -381,8 +381,9 @@ void flush_tlb(VirtAddr va, uint64 npages) {
 // index three levels of page-table pages of 512 8-byte PTEs each (level 2 = the root, whose
 // physical page number is in satp; level 0 holds the leaves); the low 12 bits are the offset in the
 // 4 KiB page. A valid PTE with none of R, W, X points to the next level; one with any of them is a
-// leaf. xv6 (and lazyv6) use only level-0 leaves. MAXVA is 2^38, one bit less than Sv39 allows, so
-// that no user or kernel address needs the sign-extended upper half.
+// leaf. xv6 (and lazyv6) use only level-0 leaves. Bit 38 is copied into bits 39..63: root entries
+// 0..255 map the user half [0, MAXVA = 2^38), entries 256..511 the kernel half from
+// 0xffffffc0_00000000 (memlayout.h). walk() and every user-memory walker stay below MAXVA.
 
 Pte* walk(PageTable pt, VirtAddr va, Alloc alloc, VmStats* stats) {
   if (va.raw() >= kMaxVa)
