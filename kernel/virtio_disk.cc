@@ -142,8 +142,7 @@ void virtio_disk_init() {
     panic("virtio_disk: no disk attached (QEMU needs -drive ... -device "
           "virtio-blk-device,bus=virtio-mmio-bus.0)");
   if (device_id != virtio::kDeviceIdBlock)
-    panic("virtio_disk: device at %p is not a block device (id %u)", PhysAddr(VIRTIO0).as_ptr(),
-          device_id);
+    panic("virtio_disk: device at %p is not a block device (id %u)", (void*)VIRTIO0, device_id);
 
   // Reset, then announce a driver (virtio 1.2, 3.1.1 "Driver Requirements: Device Initialization").
   uint32 status = 0;
