@@ -2,40 +2,53 @@
 // virtual one is expected, and PTE bits are named rather than or-ed integers.
 #pragma once
 
+#include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/types.h"
 
 inline constexpr uint64 kPageSize = PGSIZE;
 inline constexpr uint64 kPageShift = PGSHIFT;
 inline constexpr uint64 kMaxVa = MAXVA;
+// Where the kernel sees physical address 0: RAM and devices are mapped at kDirectMap + pa.
+inline constexpr uint64 kDirectMap = KDIRECT;
+// The boot page table direct-maps physical [0, kDirectMapBootEnd); RAM above it stays unused.
+inline constexpr uint64 kDirectMapBootEnd = 4ull << 30;
 
-[[nodiscard]] constexpr uint64 page_round_up(uint64 a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
-[[nodiscard]] constexpr uint64 page_round_down(uint64 a) { return a & ~(kPageSize - 1); }
+[[nodiscard]] constexpr uint64 page_round_up(uint64 a) {
+  return (a + kPageSize - 1) & ~(kPageSize - 1);
+}
+[[nodiscard]] constexpr uint64 page_round_down(uint64 a) {
+  return a & ~(kPageSize - 1);
+}
 
-// A physical address. The kernel maps RAM at its physical address (direct map), so a PhysAddr in
-// RAM can be turned into a pointer with as_ptr().
+// A physical address. The kernel maps RAM and devices at kDirectMap + pa (the direct map), so a
+// PhysAddr turns into a kernel pointer with as_ptr(), and a kernel pointer (into the image, a page
+// from kalloc, a device) back into a PhysAddr with from_ptr().
 class PhysAddr {
- public:
+public:
   constexpr PhysAddr() = default;
   explicit constexpr PhysAddr(uint64 v) : v_(v) {}
-  [[nodiscard]] static PhysAddr from_ptr(const void* p) { return PhysAddr(reinterpret_cast<uint64>(p)); }
+  [[nodiscard]] static PhysAddr from_ptr(const void* p) {
+    return PhysAddr(reinterpret_cast<uint64>(p) - kDirectMap);
+  }
 
   [[nodiscard]] constexpr uint64 raw() const { return v_; }
   [[nodiscard]] constexpr bool is_null() const { return v_ == 0; }
   [[nodiscard]] constexpr PhysAddr page_base() const { return PhysAddr(page_round_down(v_)); }
   [[nodiscard]] constexpr bool is_page_aligned() const { return (v_ & (kPageSize - 1)) == 0; }
-  template <typename T = void>
-  [[nodiscard]] T* as_ptr() const { return reinterpret_cast<T*>(v_); }
+  template <typename T = void> [[nodiscard]] T* as_ptr() const {
+    return reinterpret_cast<T*>(v_ + kDirectMap);
+  }
 
   constexpr bool operator==(const PhysAddr&) const = default;
 
- private:
+private:
   uint64 v_ = 0;
 };
 
 // A virtual address (user or kernel), below MAXVA when valid.
 class VirtAddr {
- public:
+public:
   constexpr VirtAddr() = default;
   explicit constexpr VirtAddr(uint64 v) : v_(v) {}
 
@@ -44,7 +57,9 @@ class VirtAddr {
   [[nodiscard]] constexpr bool is_page_aligned() const { return (v_ & (kPageSize - 1)) == 0; }
   [[nodiscard]] constexpr uint64 page_offset() const { return v_ & (kPageSize - 1); }
   // The 9-bit index into the page-table page at `level` (2 = root, 0 = leaf level).
-  [[nodiscard]] constexpr uint64 px(int level) const { return (v_ >> (kPageShift + 9 * level)) & 0x1FF; }
+  [[nodiscard]] constexpr uint64 px(int level) const {
+    return (v_ >> (kPageShift + 9 * level)) & 0x1FF;
+  }
   [[nodiscard]] constexpr VirtAddr operator+(uint64 n) const { return VirtAddr(v_ + n); }
 
   // No <compare> in a freestanding build, so the comparisons are spelled out.
@@ -54,7 +69,7 @@ class VirtAddr {
   constexpr bool operator>(const VirtAddr& o) const { return v_ > o.v_; }
   constexpr bool operator>=(const VirtAddr& o) const { return v_ >= o.v_; }
 
- private:
+private:
   uint64 v_ = 0;
 };
 
@@ -76,12 +91,16 @@ enum class PteFlag : uint64 {
 [[nodiscard]] constexpr PteFlag operator&(PteFlag a, PteFlag b) {
   return static_cast<PteFlag>(static_cast<uint64>(a) & static_cast<uint64>(b));
 }
-[[nodiscard]] constexpr PteFlag operator~(PteFlag a) { return static_cast<PteFlag>(~static_cast<uint64>(a) & 0x3FF); }
-[[nodiscard]] constexpr bool any(PteFlag f) { return static_cast<uint64>(f) != 0; }
+[[nodiscard]] constexpr PteFlag operator~(PteFlag a) {
+  return static_cast<PteFlag>(~static_cast<uint64>(a) & 0x3FF);
+}
+[[nodiscard]] constexpr bool any(PteFlag f) {
+  return static_cast<uint64>(f) != 0;
+}
 
 // One Sv39 page-table entry: physical page number in bits 10..53, flags in bits 0..9.
 class Pte {
- public:
+public:
   constexpr Pte() = default;
   explicit constexpr Pte(uint64 raw) : raw_(raw) {}
   [[nodiscard]] static constexpr Pte make(PhysAddr pa, PteFlag flags) {
@@ -91,12 +110,14 @@ class Pte {
   [[nodiscard]] constexpr uint64 raw() const { return raw_; }
   [[nodiscard]] constexpr bool valid() const { return has(PteFlag::V); }
   // A leaf maps a page; a valid non-leaf (no R, W or X) points to the next page-table level.
-  [[nodiscard]] constexpr bool leaf() const { return any(flags() & (PteFlag::R | PteFlag::W | PteFlag::X)); }
+  [[nodiscard]] constexpr bool leaf() const {
+    return any(flags() & (PteFlag::R | PteFlag::W | PteFlag::X));
+  }
   [[nodiscard]] constexpr PhysAddr pa() const { return PhysAddr((raw_ >> 10) << 12); }
   [[nodiscard]] constexpr PteFlag flags() const { return static_cast<PteFlag>(raw_ & 0x3FF); }
   [[nodiscard]] constexpr bool has(PteFlag f) const { return (flags() & f) == f; }
 
- private:
+private:
   uint64 raw_ = 0;
 };
 static_assert(sizeof(Pte) == 8);

@@ -1,6 +1,10 @@
 // Every hart starts here in machine mode (QEMU -bios none jumps to 0x80000000 with a0 = hartid).
 // Give each hart its own boot stack, stack0 + (hartid + 1) * kBootStack, and call start() in C++.
 // Harts beyond NCPU park forever.
+//
+// Until relocate turns paging on, the kernel runs at its load address (physical, 0x80000000)
+// although it is linked at its direct-map address (kernel.ld): this file and start.cc reach code
+// and data only pc-relatively, which works at either address.
 
 #define NCPU 8
 #define BOOT_STACK 4096
@@ -22,6 +26,19 @@ _entry:
 park:
         wfi
         j       park
+
+// relocate(a0 = satp value for boot_pagetable, a1 = link address - load address, a2 = load address
+// of main), entered in supervisor mode by start()'s mret, paging off. boot_pagetable maps the
+// kernel at both addresses, so this code keeps running after the csrw; then the stack moves to its
+// link address and main() is entered at its link address. kvminithart() later drops the
+// load-address mapping.
+.globl relocate
+relocate:
+        csrw    satp, a0
+        sfence.vma zero, zero
+        add     sp, sp, a1
+        add     a2, a2, a1
+        jr      a2
 
 // bool cbo_zero_probe(void* page): runs cbo.zero on `page` in machine mode with a temporary trap
 // vector; returns 1 if it executed, 0 if it trapped (no Zicboz). Clobbers mepc/mcause when it traps

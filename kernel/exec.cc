@@ -141,6 +141,7 @@ Result<int> exec(const char* path, const char* const* argv) {
   p->trapframe->epc = entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = sp;  // argv; argc goes in a0 as the return value
+  switchuvm(pt);  // shared trap model: nothing on the way back to user mode writes satp
   proc_freepagetable(oldpt, oldsz, oldstats);
   return argc;
 }

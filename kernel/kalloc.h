@@ -1,16 +1,20 @@
-// Physical page allocator: whole 4096-byte pages between the end of the kernel and PHYSTOP.
+// Physical page allocator: whole 4096-byte pages between the end of the kernel and the end of RAM.
 #pragma once
 
+#include "kernel/addr.h"
 #include "kernel/types.h"
 
-// Puts every page from the end of the kernel image to PHYSTOP on the free list. Hart 0, once.
-void kinit();
+// Puts every page from the end of the kernel image to ram_end on the free list. Hart 0, once.
+void kinit(PhysAddr ram_end);
+// The end of the RAM kinit() was given.
+[[nodiscard]] PhysAddr kram_end();
 // Returns one page of physical memory (content undefined), or nullptr when none is free.
 [[nodiscard]] void* kalloc();
 // Like kalloc() but the page is zero-filled.
 [[nodiscard]] void* kzalloc();
 // Returns a page that kalloc() handed out. Panics on a misaligned or out-of-range address.
 void kfree(void* pa);
-// Pages on the free list now, and pages the allocator manages in total.
+// Pages on the free lists now (plus freed page-table roots about to join them: vm_retired_pages),
+// and pages the allocator manages in total.
 [[nodiscard]] uint64 kfree_pages();
 [[nodiscard]] uint64 ktotal_pages();

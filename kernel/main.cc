@@ -3,23 +3,29 @@
 #include "kernel/arch.h"
 #include "kernel/bio.h"
 #include "kernel/console.h"
+#include "kernel/fdt.h"
 #include "kernel/file.h"
 #include "kernel/inode.h"
 #include "kernel/kalloc.h"
 #include "kernel/plic.h"
+#include "kernel/poweroff.h"
 #include "kernel/printf.h"
 #include "kernel/proc.h"
 #include "kernel/trap.h"
 #include "kernel/virtio_disk.h"
 #include "kernel/vm.h"
 
-// Harts in the machine, from the device tree (start.cc); 0 if it could not be read.
-extern int boot_harts;
+// Physical address of QEMU's device tree (start.cc).
+extern uint64 boot_device_tree;
 
 namespace {
+constexpr uint64 kMinRam = 128ull << 20; // what init, the shell and usertests need
+
+// Harts in the machine, from the device tree; 0 if it could not be read.
+constinit int boot_harts = 0;
 constinit volatile bool started = false;
-constinit int harts_running = 1;  // hart 0; the others add themselves once they have announced
-}
+constinit int harts_running = 1; // hart 0; the others add themselves once they have announced
+} // namespace
 
 // Never returns: each hart ends in its scheduler loop.
 void main() {
@@ -32,19 +38,31 @@ void main() {
     consoleinit();
     printfinit();
     printf("\nlazyv6 kernel is booting\n\n");
-    kinit();          // physical page allocator
-    kvminit();        // kernel page table
-    kvminithart();    // turn on paging
-    procinit();       // process table
-    trapinit();       // trap vectors
-    trapinithart();   // install kernel trap vector
-    plicinit();       // interrupt controller
-    plicinithart();   // ask PLIC for device interrupts
-    binit();          // buffer cache
-    iinit();          // inode table
-    fileinit();       // file table
-    virtio_disk_init();  // emulated hard disk
-    userinit();       // first user process
+    // Still on the boot page table, whose direct map reaches the device tree; read it before
+    // kinit() hands out the RAM it sits in.
+    const uint8* dtb = PhysAddr(boot_device_tree).as_ptr<const uint8>();
+    boot_harts = fdt::count_cpus(dtb);
+    const fdt::MemoryRange ram = fdt::memory_range(dtb);
+    if (ram.base != KERNBASE || ram.size < kMinRam) {
+      printf("lazyv6: needs at least %lu MiB of RAM; this machine has %lu MiB\n", kMinRam >> 20,
+             ram.base == KERNBASE ? ram.size >> 20 : 0);
+      poweroff(1);
+    }
+    const uint64 ram_end =
+        ram.size < kDirectMapBootEnd - KERNBASE ? KERNBASE + ram.size : kDirectMapBootEnd;
+    kinit(PhysAddr(ram_end)); // physical page allocator
+    kvminit();                // kernel page table
+    kvminithart();            // leave the boot page table for the kernel's
+    procinit();               // process table
+    trapinit();               // trap vectors
+    trapinithart();           // install kernel trap vector
+    plicinit();               // interrupt controller
+    plicinithart();           // ask PLIC for device interrupts
+    binit();                  // buffer cache
+    iinit();                  // inode table
+    fileinit();               // file table
+    virtio_disk_init();       // emulated hard disk
+    userinit();               // first user process
     printf("hart %d starting\n", cpuid());
     __sync_synchronize();
     started = true;

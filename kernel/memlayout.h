@@ -1,26 +1,44 @@
 /*
- * Physical and virtual memory layout (QEMU virt machine, -bios none). Plain C.
+ * Physical and virtual memory layout (QEMU virt machine, -bios none). Plain C: user programs
+ * include it, and the names they use (KERNBASE, PHYSTOP, TRAPFRAME, TRAMPOLINE, UART0, ...) keep
+ * xv6's values.
  *
  * Physical memory, as QEMU's hw/riscv/virt.c lays it out:
  *   00001000 -- boot ROM, provided by qemu
+ *   00100000 -- sifive_test (power off)
  *   02000000 -- CLINT
  *   0C000000 -- PLIC
  *   10000000 -- uart0
  *   10001000 -- virtio disk
- *   80000000 -- the kernel is loaded here (QEMU -kernel); RAM runs to PHYSTOP
+ *   80000000 -- KERNBASE: the kernel image is loaded here (QEMU -kernel); RAM runs to PHYSTOP
  *
- * Kernel virtual memory: devices and RAM are mapped at their physical addresses (direct map);
- * kernel text is read-execute, everything else read-write. At the top:
- *   MAXVA - 1 page           TRAMPOLINE (user and kernel map it, R-X)
- *   below it, per process    kernel stack (KSTACK_PAGES pages) above an unmapped guard page
+ * Virtual memory (Sv39: 39-bit addresses, sign-extended to 64 bits, so there are two halves):
  *
- * User virtual memory, from 0 up:
- *   text, data and bss (from the ELF)
- *   one guard page (mapped without PTE_U, so a stack overflow faults)
- *   USERSTACK pages of stack
- *   heap, grown by sbrk, up to the heap limit
- *   ...
- *   TRAPFRAME (MAXVA - 2 pages, kernel-only), TRAMPOLINE (MAXVA - 1 page)
+ *   ffffffff_ffffffff +------------------------------------------+  kernel half: root PTEs
+ * 256..511, | (top page unmapped)                      |  never PTE_U, complete once KSTACK(0) |
+ * kernel stack 0, guard page below it      |  kvminit() returns KSTACK(i)         | ... one page +
+ * one unmapped guard each   | |                                          | KDIRECT+PHYSTOP
+ * +------------------------------------------+ | RAM (free pages, page tables, ...) R-W   |  direct
+ * map: the kernel reaches | kernel data and bss                R-W   |  physical address pa at
+ *   KERNLINK          | kernel text (linked here)          R-X   |  KDIRECT + pa
+ *   KDIRECT+KERNBASE  +------------------------------------------+
+ *                     | devices: PLIC, UART0, VIRTIO0, sifive_test (R-W, at KDIRECT + their
+ * address) KDIRECT           +------------------------------------------+  ffffffc0_00000000 | (not
+ * addressable in Sv39)          | MAXVA             +------------------------------------------+
+ * 0x40_00000000, user half ends TRAMPOLINE        | uservec/userret (isolated model only)    | R-X,
+ * not PTE_U TRAPFRAME         | the trap frame  (isolated model only)    |  R-W, not PTE_U | ...
+ * (reserved top of the user half)      | | heap, grown by sbrk, up to the heap limit| | USERSTACK
+ * pages of stack                 | | guard page (mapped without PTE_U)        | | text, data and
+ * bss (from the ELF)        | 0                 +------------------------------------------+
+ *
+ * Trap models (//kernel:trap_model). shared (default): every user root page table also holds the
+ * kernel's root entries 256..511, so a trap needs no page-table switch; the trap frame is reached
+ * at its direct-map address and nothing is mapped at TRAPFRAME or TRAMPOLINE. isolated (xv6's
+ * design, -DLAZYV6_TRAP_ISOLATED=1): a user table holds only the trampoline and the trap frame in
+ * its upper pages, and the trampoline switches satp on every trap; the kernel table maps the
+ * trampoline at TRAMPOLINE too. In both, the kernel runs in the upper half, which user code can
+ * never reach: its pages carry no PTE_U, and a user access to any address at or above MAXVA faults
+ * and is killed.
  */
 #ifndef LAZYV6_KERNEL_MEMLAYOUT_H
 #define LAZYV6_KERNEL_MEMLAYOUT_H
@@ -46,17 +64,22 @@
 #define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart) * 0x2000)
 #define PLIC_SCLAIM(hart) (PLIC + 0x201004 + (hart) * 0x2000)
 
-/* the kernel expects there to be RAM for use by the kernel and user pages from KERNBASE to PHYSTOP. */
+/* RAM starts at KERNBASE (physical). PHYSTOP is its end with QEMU's default 128 MiB; the kernel
+   takes the real end from the device tree (main.cc), up to 4 GiB physical. */
 #define KERNBASE 0x80000000L
 #define PHYSTOP (KERNBASE + 128 * 1024 * 1024)
 
-/* map the trampoline page to the highest address, in both user and kernel space. */
+/* The kernel half: physical address pa is mapped at KDIRECT + pa, and the kernel is linked at
+   KERNLINK, the direct-map address of KERNBASE. */
+#define KDIRECT 0xffffffc000000000UL
+#define KERNLINK (KDIRECT + KERNBASE)
+
+/* Kernel stacks at the top of the kernel half, each with an unmapped guard page below it. */
+#define KSTACK(p) (0xfffffffffffff000UL - ((p) + 1) * 2 * PGSIZE)
+
+/* The trampoline at the highest user-half address, the trap frame just below it (isolated model;
+   in the shared model nothing is mapped there, and both still kill a user access). */
 #define TRAMPOLINE (MAXVA - PGSIZE)
-
-/* map kernel stacks beneath the trampoline, each surrounded by invalid guard pages. */
-#define KSTACK(p) (TRAMPOLINE - ((p) + 1) * 2 * PGSIZE)
-
-/* User memory layout: the trap frame sits just below the trampoline. */
 #define TRAPFRAME (TRAMPOLINE - PGSIZE)
 
 #endif

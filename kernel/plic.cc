@@ -5,7 +5,10 @@
 #include "kernel/proc.h"
 
 namespace {
-volatile uint32& word(uint64 addr) { return *reinterpret_cast<volatile uint32*>(addr); }
+// The PLIC register at physical address addr, through the direct map.
+volatile uint32& word(uint64 addr) {
+  return *PhysAddr(addr).as_ptr<volatile uint32>();
+}
 }  // namespace
 
 void plicinit() {

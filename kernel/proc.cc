@@ -13,7 +13,7 @@
 #include "kernel/trap.h"
 #include "kernel/vm.h"
 
-extern char trampoline[];  // trampoline.S
+extern char trampoline[]; // trampoline.S
 extern "C" void swtch(Context* old, Context* next);
 extern "C" void usertrap();
 
@@ -38,21 +38,29 @@ int allocpid() {
 
 const char* state_name(ProcState s) {
   switch (s) {
-    case ProcState::Unused: return "unused";
-    case ProcState::Used: return "used";
-    case ProcState::Sleeping: return "sleep ";
-    case ProcState::Runnable: return "runble";
-    case ProcState::Running: return "run   ";
-    case ProcState::Zombie: return "zombie";
+  case ProcState::Unused:
+    return "unused";
+  case ProcState::Used:
+    return "used";
+  case ProcState::Sleeping:
+    return "sleep ";
+  case ProcState::Runnable:
+    return "runble";
+  case ProcState::Running:
+    return "run   ";
+  case ProcState::Zombie:
+    return "zombie";
   }
   return "???";
 }
 
 // Frees everything p holds and returns it to Unused. p->lock held.
 void freeproc(Proc* p) REQUIRES(p->lock) {
-  if (p->trapframe != nullptr) kfree(p->trapframe);
+  if (p->trapframe != nullptr)
+    kfree(p->trapframe);
   p->trapframe = nullptr;
-  if (p->pagetable != nullptr) proc_freepagetable(p->pagetable, p->sz, p->vm);
+  if (p->pagetable != nullptr)
+    proc_freepagetable(p->pagetable, p->sz, p->vm);
   p->pagetable = nullptr;
   p->sz = 0;
   p->vm = VmStats{};
@@ -67,8 +75,8 @@ void freeproc(Proc* p) REQUIRES(p->lock) {
 
 void forkret();
 
-// Finds an Unused slot and gives it a pid, a trap frame, an empty user page table and a context that
-// starts in forkret. Returns it with p->lock held, or nullptr (nothing left allocated).
+// Finds an Unused slot and gives it a pid, a trap frame, an empty user page table and a context
+// that starts in forkret. Returns it with p->lock held, or nullptr (nothing left allocated).
 Proc* allocproc() NO_THREAD_SAFETY_ANALYSIS {
   for (Proc& slot : proc) {
     Proc* p = &slot;
@@ -93,7 +101,8 @@ Proc* allocproc() NO_THREAD_SAFETY_ANALYSIS {
       return nullptr;
     }
     // What uservec needs to enter the kernel; constant for the life of the process.
-    p->trapframe->kernel_satp = arch::make_satp(kernel_pagetable);
+    if constexpr (kIsolatedTraps)
+      p->trapframe->kernel_satp = arch::make_satp(kernel_pagetable);
     p->trapframe->kernel_sp = p->kstack + kPageSize;
     p->trapframe->kernel_trap = reinterpret_cast<uint64>(&usertrap);
     p->context = Context{};
@@ -108,11 +117,15 @@ Proc* allocproc() NO_THREAD_SAFETY_ANALYSIS {
 void sched() NO_THREAD_SAFETY_ANALYSIS {
   Proc* p = myproc();
   Cpu* c = mycpu();
-  if (!p->lock.holding()) panic("sched: p->lock not held");
-  if (c->noff != 1) panic("sched: locks held");
-  if (p->state == ProcState::Running) panic("sched: running");
-  if (arch::intr_get()) panic("sched: interruptible");
-  int intena = c->intena;  // a property of this kernel thread, not of the hart
+  if (!p->lock.holding())
+    panic("sched: p->lock not held");
+  if (c->noff != 1)
+    panic("sched: locks held");
+  if (p->state == ProcState::Running)
+    panic("sched: running");
+  if (arch::intr_get())
+    panic("sched: interruptible");
+  int intena = c->intena; // a property of this kernel thread, not of the hart
   swtch(&p->context, &c->context);
   mycpu()->intena = intena;
 }
@@ -131,10 +144,12 @@ void forkret() NO_THREAD_SAFETY_ANALYSIS {
     begin_op();
     p->cwd = namei("/");
     end_op();
-    if (p->cwd == nullptr) panic("forkret: no root directory");
+    if (p->cwd == nullptr)
+      panic("forkret: no root directory");
     const char* argv[] = {"/init", nullptr};
     Result<int> r = exec("/init", argv);
-    if (!r.ok()) panic("forkret: exec /init failed");
+    if (!r.ok())
+      panic("forkret: exec /init failed");
     p->trapframe->a0 = static_cast<uint64>(r.value());
   }
   usertrapret();
@@ -150,24 +165,27 @@ void reparent(Proc* p) REQUIRES(wait_lock) {
   }
 }
 
-}  // namespace
+} // namespace
 
 void procinit() {
-  for (int i = 0; i < NPROC; i++) proc[i].kstack = KSTACK(i);  // mapped by kvmmake
+  for (int i = 0; i < NPROC; i++)
+    proc[i].kstack = KSTACK(i); // mapped by kvmmake
 }
 
 PageTable proc_pagetable(Proc* p, VmStats& stats) {
   PageTable pt = uvmcreate(stats);
-  if (pt == nullptr) return nullptr;
-  // The trampoline (kernel-only, R-X) at the top, for the user <-> kernel switch.
-  if (!mappages(pt, VirtAddr(TRAMPOLINE), kPageSize, PhysAddr::from_ptr(trampoline), PteFlag::R | PteFlag::X, &stats)
+  if (pt == nullptr || !kIsolatedTraps)
+    return pt;
+  // Isolated model: the trampoline (kernel-only, R-X) at the top, for the user <-> kernel switch.
+  if (!mappages(pt, VirtAddr(TRAMPOLINE), kPageSize, PhysAddr::from_ptr(trampoline),
+                PteFlag::R | PteFlag::X, &stats)
            .ok()) {
     uvmfree(pt, 0, stats);
     return nullptr;
   }
   // The trap frame just below it (kernel-only, R-W).
-  if (!mappages(pt, VirtAddr(TRAPFRAME), kPageSize, PhysAddr::from_ptr(p->trapframe), PteFlag::R | PteFlag::W,
-                &stats)
+  if (!mappages(pt, VirtAddr(TRAPFRAME), kPageSize, PhysAddr::from_ptr(p->trapframe),
+                PteFlag::R | PteFlag::W, &stats)
            .ok()) {
     uvmunmap(pt, VirtAddr(TRAMPOLINE), 1, Free::No, stats);
     uvmfree(pt, 0, stats);
@@ -177,14 +195,17 @@ PageTable proc_pagetable(Proc* p, VmStats& stats) {
 }
 
 void proc_freepagetable(PageTable pt, uint64 sz, VmStats& stats) {
-  uvmunmap(pt, VirtAddr(TRAMPOLINE), 1, Free::No, stats);
-  uvmunmap(pt, VirtAddr(TRAPFRAME), 1, Free::No, stats);
+  if constexpr (kIsolatedTraps) {
+    uvmunmap(pt, VirtAddr(TRAMPOLINE), 1, Free::No, stats);
+    uvmunmap(pt, VirtAddr(TRAPFRAME), 1, Free::No, stats);
+  }
   uvmfree(pt, sz, stats);
 }
 
 void userinit() NO_THREAD_SAFETY_ANALYSIS {
   Proc* p = allocproc();
-  if (p == nullptr) panic("userinit: no process");
+  if (p == nullptr)
+    panic("userinit: no process");
   initproc = p;
   // No user memory yet: forkret execs /init once the file system is up.
   p->sz = 0;
@@ -208,6 +229,8 @@ void scheduler() NO_THREAD_SAFETY_ANALYSIS {
       if (p->state == ProcState::Runnable) {
         p->state = ProcState::Running;
         c->proc = p;
+        // Shared trap model: the only satp write, and none when p's table is still there.
+        switchuvm(p->pagetable);
         swtch(&c->context, &p->context);
         // The process is done for now; it changed its state before coming back.
         c->proc = nullptr;
@@ -216,6 +239,8 @@ void scheduler() NO_THREAD_SAFETY_ANALYSIS {
       p->lock.release();
     }
     if (!found) {
+      // Leave the last process's table before idling, so that it can be freed at once.
+      switchkvm();
       arch::intr_on();
       asm volatile("wfi");
     }
@@ -247,16 +272,19 @@ void wakeup(void* chan) {
   Proc* me = myproc();
   for (Proc& slot : proc) {
     Proc* p = &slot;
-    if (p == me) continue;
+    if (p == me)
+      continue;
     SpinGuard guard(p->lock);
-    if (p->state == ProcState::Sleeping && p->chan == chan) p->state = ProcState::Runnable;
+    if (p->state == ProcState::Sleeping && p->chan == chan)
+      p->state = ProcState::Runnable;
   }
 }
 
 Result<int> fork() NO_THREAD_SAFETY_ANALYSIS {
   Proc* p = myproc();
   Proc* np = allocproc();
-  if (np == nullptr) return Error::NoSpace;
+  if (np == nullptr)
+    return Error::NoSpace;
 
   // Copy the parent's mapped pages; untouched pages stay untouched in the child.
   if (!uvmcopy(p->pagetable, np->pagetable, p->sz, np->vm).ok()) {
@@ -273,7 +301,8 @@ Result<int> fork() NO_THREAD_SAFETY_ANALYSIS {
   np->trapframe->a0 = 0;
 
   for (int i = 0; i < NOFILE; i++) {
-    if (p->ofile[i] != nullptr) np->ofile[i] = filedup(p->ofile[i]);
+    if (p->ofile[i] != nullptr)
+      np->ofile[i] = filedup(p->ofile[i]);
   }
   np->cwd = p->cwd != nullptr ? idup(p->cwd) : nullptr;
   safestrcpy(np->name, p->name, sizeof(np->name));
@@ -293,7 +322,8 @@ Result<int> fork() NO_THREAD_SAFETY_ANALYSIS {
 
 void exit(int status) NO_THREAD_SAFETY_ANALYSIS {
   Proc* p = myproc();
-  if (p == initproc) panic("init exiting");
+  if (p == initproc)
+    panic("init exiting");
 
   for (int fd = 0; fd < NOFILE; fd++) {
     if (p->ofile[fd] != nullptr) {
@@ -311,13 +341,13 @@ void exit(int status) NO_THREAD_SAFETY_ANALYSIS {
 
   wait_lock.acquire();
   reparent(p);
-  wakeup(p->parent);  // the parent may be sleeping in wait()
+  wakeup(p->parent); // the parent may be sleeping in wait()
   p->lock.acquire();
   p->xstate = status;
   p->state = ProcState::Zombie;
   wait_lock.release();
 
-  sched();  // never comes back: the parent's wait() frees us
+  sched(); // never comes back: the parent's wait() frees us
   panic("zombie exit");
 }
 
@@ -328,12 +358,14 @@ Result<int> wait(uint64 addr) NO_THREAD_SAFETY_ANALYSIS {
     bool havekids = false;
     for (Proc& slot : proc) {
       Proc* pp = &slot;
-      if (pp->parent != p) continue;
-      pp->lock.acquire();  // make sure the child is not still in exit() or swtch()
+      if (pp->parent != p)
+        continue;
+      pp->lock.acquire(); // make sure the child is not still in exit() or swtch()
       havekids = true;
       if (pp->state == ProcState::Zombie) {
         int pid = pp->pid;
-        if (addr != 0 && !copyout(p->pagetable, VirtAddr(addr), &pp->xstate, sizeof(pp->xstate)).ok()) {
+        if (addr != 0 &&
+            !copyout(p->pagetable, VirtAddr(addr), &pp->xstate, sizeof(pp->xstate)).ok()) {
           pp->lock.release();
           wait_lock.release();
           return Error::BadAddress;
@@ -353,7 +385,7 @@ Result<int> wait(uint64 addr) NO_THREAD_SAFETY_ANALYSIS {
       wait_lock.release();
       return Error::Killed;
     }
-    sleep(p, wait_lock);  // exit() of a child wakes us
+    sleep(p, wait_lock); // exit() of a child wakes us
   }
 }
 
@@ -363,7 +395,8 @@ Result<void> kill(int pid) {
     SpinGuard guard(p->lock);
     if (p->pid == pid && p->state != ProcState::Unused) {
       setkilled(p);
-      if (p->state == ProcState::Sleeping) p->state = ProcState::Runnable;  // wake it to notice
+      if (p->state == ProcState::Sleeping)
+        p->state = ProcState::Runnable; // wake it to notice
       return {};
     }
   }
@@ -375,36 +408,43 @@ Result<void> growproc(int n) {
   uint64 sz = p->sz;
   if (n > 0) {
     uint64 newsz = sz + static_cast<uint64>(n);
-    if (newsz < sz || newsz > kHeapLimit) return Error::TooBig;
+    if (newsz < sz || newsz > kHeapLimit)
+      return Error::TooBig;
     TRY_ASSIGN(sz, uvmalloc(p->pagetable, sz, newsz, PteFlag::W, p->vm));
   } else if (n < 0) {
     uint64 dec = static_cast<uint64>(-static_cast<long>(n));
     if (dec > sz)
       return {}; // as xv6: a shrink below 0 changes nothing
+    const uint64 oldsz = sz;
     sz = uvmdealloc(p->pagetable, sz, sz - dec, p->vm);
-    arch::sfence_vma();
+    const uint64 lo = page_round_up(sz);
+    flush_tlb(VirtAddr(lo), (page_round_up(oldsz) - lo) / kPageSize);
   }
   p->sz = sz;
   return {};
 }
 
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len) {
-  if (user_dst) return copyout(myproc()->pagetable, VirtAddr(dst), src, len);
+  if (user_dst)
+    return copyout(myproc()->pagetable, VirtAddr(dst), src, len);
   memmove(reinterpret_cast<void*>(dst), src, len);
   return {};
 }
 
 Result<void> either_copyin(void* dst, bool user_src, uint64 src, uint64 len) {
-  if (user_src) return copyin(myproc()->pagetable, dst, VirtAddr(src), len);
+  if (user_src)
+    return copyin(myproc()->pagetable, dst, VirtAddr(src), len);
   memmove(dst, reinterpret_cast<const void*>(src), len);
   return {};
 }
 
 Proc* findproc(int pid) NO_THREAD_SAFETY_ANALYSIS {
-  if (pid == 0) return myproc();
+  if (pid == 0)
+    return myproc();
   for (Proc& slot : proc) {
     SpinGuard guard(slot.lock);
-    if (slot.pid == pid && slot.state != ProcState::Unused) return &slot;
+    if (slot.pid == pid && slot.state != ProcState::Unused)
+      return &slot;
   }
   return nullptr;
 }
@@ -412,8 +452,9 @@ Proc* findproc(int pid) NO_THREAD_SAFETY_ANALYSIS {
 void procdump() NO_THREAD_SAFETY_ANALYSIS {
   printf("\n");
   for (Proc& p : proc) {
-    if (p.state == ProcState::Unused) continue;
-    printf("%d %s %s resident %lu pages, ptpages %lu, sz %lu, faults %lu\n", p.pid, state_name(p.state), p.name,
-           p.vm.resident, p.vm.ptpages, p.sz, p.vm.faults);
+    if (p.state == ProcState::Unused)
+      continue;
+    printf("%d %s %s resident %lu pages, ptpages %lu, sz %lu, faults %lu\n", p.pid,
+           state_name(p.state), p.name, p.vm.resident, p.vm.ptpages, p.sz, p.vm.faults);
   }
 }

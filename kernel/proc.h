@@ -15,9 +15,9 @@ struct Proc;
 // Callee-saved registers that swtch.S saves and restores when switching kernel threads.
 // Layout shared with swtch.S: offsets in the comments.
 struct Context {
-  uint64 ra;   //   0
-  uint64 sp;   //   8
-  uint64 s[12];  // 16: s0..s11
+  uint64 ra;    //   0
+  uint64 sp;    //   8
+  uint64 s[12]; // 16: s0..s11
 };
 static_assert(__builtin_offsetof(Context, ra) == 0);
 static_assert(__builtin_offsetof(Context, sp) == 8);
@@ -28,57 +28,62 @@ static_assert(sizeof(Context) == 112);
 // TrapFrame::kernel_hartid across user mode), so mycpu() and myproc() are one instruction each.
 // A hart touches only its own Cpu.
 struct Cpu {
-  Proc* proc = nullptr;  // the process running on this hart, or nullptr. Offset 0: myproc() reads it.
-  Context context{};     // swtch() here to enter the scheduler
-  int noff = 0;          // depth of push_off() nesting
-  int intena = 0;        // were interrupts enabled before the outermost push_off()?
-  int id = 0;            // hart id
+  Proc* proc =
+      nullptr;       // the process running on this hart, or nullptr. Offset 0: myproc() reads it.
+  Context context{}; // swtch() here to enter the scheduler
+  int noff = 0;      // depth of push_off() nesting
+  int intena = 0;    // were interrupts enabled before the outermost push_off()?
+  int id = 0;        // hart id
+  // The table in this hart's satp (switchuvm); other harts read it atomically before freeing a
+  // root.
+  PageTable pagetable = nullptr;
 };
 static_assert(__builtin_offsetof(Cpu, proc) == 0);
 
 extern Cpu cpus[NCPU];
 
-// The per-process page the trampoline saves user registers into, mapped at TRAPFRAME in the user
-// page table (kernel-only) and reached through the direct map in the kernel. The first five fields
-// are set by the kernel for uservec; the rest hold the user registers while in the kernel.
+// The per-process page uservec saves user registers into, reached at its direct-map address (in the
+// isolated trap model, also mapped kernel-only at TRAPFRAME in the user page table, where uservec
+// uses it). The first five fields are set by the kernel for uservec (kernel_satp only matters in
+// the isolated model); the rest hold the user registers while in the kernel.
 // Layout shared with trampoline.S: offsets in the comments.
 struct TrapFrame {
-  uint64 kernel_satp;    //   0 kernel page table
-  uint64 kernel_sp;      //   8 top of this process's kernel stack
-  uint64 kernel_trap;    //  16 usertrap()
-  uint64 epc;            //  24 saved user program counter
-  uint64 kernel_hartid;  //  32 saved kernel tp (this hart's Cpu*)
-  uint64 ra;             //  40
-  uint64 sp;             //  48
-  uint64 gp;             //  56
-  uint64 tp;             //  64
-  uint64 t0;             //  72
-  uint64 t1;             //  80
-  uint64 t2;             //  88
-  uint64 s0;             //  96
-  uint64 s1;             // 104
-  uint64 a0;             // 112
-  uint64 a1;             // 120
-  uint64 a2;             // 128
-  uint64 a3;             // 136
-  uint64 a4;             // 144
-  uint64 a5;             // 152
-  uint64 a6;             // 160
-  uint64 a7;             // 168
-  uint64 s2;             // 176
-  uint64 s3;             // 184
-  uint64 s4;             // 192
-  uint64 s5;             // 200
-  uint64 s6;             // 208
-  uint64 s7;             // 216
-  uint64 s8;             // 224
-  uint64 s9;             // 232
-  uint64 s10;            // 240
-  uint64 s11;            // 248
-  uint64 t3;             // 256
-  uint64 t4;             // 264
-  uint64 t5;             // 272
-  uint64 t6;             // 280
+  uint64 kernel_satp;   //   0 kernel page table
+  uint64 kernel_sp;     //   8 top of this process's kernel stack
+  uint64 kernel_trap;   //  16 usertrap()
+  uint64 epc;           //  24 saved user program counter
+  uint64 kernel_hartid; //  32 saved kernel tp (this hart's Cpu*)
+  uint64 ra;            //  40
+  uint64 sp;            //  48
+  uint64 gp;            //  56
+  uint64 tp;            //  64
+  uint64 t0;            //  72
+  uint64 t1;            //  80
+  uint64 t2;            //  88
+  uint64 s0;            //  96
+  uint64 s1;            // 104
+  uint64 a0;            // 112
+  uint64 a1;            // 120
+  uint64 a2;            // 128
+  uint64 a3;            // 136
+  uint64 a4;            // 144
+  uint64 a5;            // 152
+  uint64 a6;            // 160
+  uint64 a7;            // 168
+  uint64 s2;            // 176
+  uint64 s3;            // 184
+  uint64 s4;            // 192
+  uint64 s5;            // 200
+  uint64 s6;            // 208
+  uint64 s7;            // 216
+  uint64 s8;            // 224
+  uint64 s9;            // 232
+  uint64 s10;           // 240
+  uint64 s11;           // 248
+  uint64 t3;            // 256
+  uint64 t4;            // 264
+  uint64 t5;            // 272
+  uint64 t6;            // 280
 };
 static_assert(__builtin_offsetof(TrapFrame, kernel_satp) == 0);
 static_assert(__builtin_offsetof(TrapFrame, kernel_sp) == 8);
@@ -104,12 +109,12 @@ struct Proc {
   Spinlock lock{"proc"};
 
   ProcState state GUARDED_BY(lock) = ProcState::Unused;
-  void* chan GUARDED_BY(lock) = nullptr;  // sleeping on chan, if non-null
-  int xstate GUARDED_BY(lock) = 0;        // exit status, for the parent's wait
-  int pid = 0;                            // written under lock in allocproc, then constant
-  int killed_flag = 0;                    // non-zero once killed; read/written atomically
+  void* chan GUARDED_BY(lock) = nullptr; // sleeping on chan, if non-null
+  int xstate GUARDED_BY(lock) = 0;       // exit status, for the parent's wait
+  int pid = 0;                           // written under lock in allocproc, then constant
+  int killed_flag = 0;                   // non-zero once killed; read/written atomically
 
-  Proc* parent = nullptr;  // guarded by wait_lock (proc.cc)
+  Proc* parent = nullptr; // guarded by wait_lock (proc.cc)
 
   // Private to the process.
   uint64 kstack = 0;               // virtual address of the bottom of its kernel stack
@@ -132,7 +137,9 @@ inline Cpu* mycpu() {
   return c;
 }
 // The current hart's id. Interrupts must be off, or the caller must not care about migration.
-inline int cpuid() { return mycpu()->id; }
+inline int cpuid() {
+  return mycpu()->id;
+}
 // The process running on this hart, or nullptr. Safe with interrupts on: a single load through tp
 // cannot be split by a timer interrupt that moves this thread to another hart.
 inline Proc* myproc() {
@@ -145,7 +152,8 @@ inline Proc* myproc() {
 void procinit();
 // Creates the first process; it finishes booting in forkret (fsinit, cwd = "/", exec "/init").
 void userinit();
-// Per-hart scheduler loop; never returns.
+// Per-hart scheduler loop; never returns. In the shared trap model it is what writes satp: to the
+// chosen process's table when that is not already there, to the kernel's before idling.
 [[noreturn]] void scheduler();
 // Gives up the CPU for one scheduling round.
 void yield();
@@ -157,12 +165,15 @@ void wakeup(void* chan);
 Result<int> fork();
 // Ends the calling process with `status`; it stays a zombie until its parent waits.
 [[noreturn]] void exit(int status);
-// Waits for a child to exit; copies its status to user address `addr` (if non-zero); returns its pid.
+// Waits for a child to exit; copies its status to user address `addr` (if non-zero); returns its
+// pid.
 Result<int> wait(uint64 addr);
 // Marks process `pid` killed; it exits the next time it crosses the user/kernel boundary.
 Result<void> kill(int pid);
 // Whether p has been killed (atomic read, no lock needed).
-inline bool killed(Proc* p) { return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0; }
+inline bool killed(Proc* p) {
+  return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0;
+}
 // Marks p killed (atomic write, no lock needed).
 inline void setkilled(Proc* p) { __atomic_store_n(&p->killed_flag, 1, __ATOMIC_RELEASE); }
 // Grows (n > 0, up to kHeapLimit) or shrinks (n < 0) the current process's memory eagerly
@@ -173,12 +184,14 @@ Result<void> growproc(int n);
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len);
 // Copies from a user address (if user_src, in the current process) or a kernel address.
 Result<void> either_copyin(void* dst, bool user_src, uint64 src, uint64 len);
-// Prints every process (pid, state, name, resident pages) on the console. For Ctrl-P; takes no locks.
+// Prints every process (pid, state, name, resident pages) on the console. For Ctrl-P; takes no
+// locks.
 void procdump();
 // Finds a process by pid (0 = the caller); nullptr if none. The result may exit at any moment:
 // callers only read counters from it.
 Proc* findproc(int pid);
-// A fresh user page table with the trampoline and p's trap frame mapped (charged to stats), or nullptr.
+// A fresh user page table (charged to stats), or nullptr: in the isolated trap model with the
+// trampoline and p's trap frame mapped; in the shared model with the kernel half.
 PageTable proc_pagetable(Proc* p, VmStats& stats);
 // Frees a page table built by proc_pagetable and all the user memory in it (sz bytes declared).
 void proc_freepagetable(PageTable pt, uint64 sz, VmStats& stats);

@@ -1,16 +1,18 @@
-// The trampoline page: mapped at TRAMPOLINE (R-X, kernel-only) in every user page table and in the
-// kernel's, so these instructions keep running while satp switches between the two.
+// The user <-> kernel boundary. In the isolated trap model (LAZYV6_TRAP_ISOLATED, xv6's design)
+// this page is mapped at TRAMPOLINE (R-X, kernel-only) in every user page table and in the
+// kernel's, so these instructions keep running while satp switches between the two. In the shared
+// model (default) the kernel half is in every user table: no satp write and no sfence.vma here,
+// stvec points at uservec's link address, and the trap frame is used at its direct-map address.
 //
-// uservec: stvec points here while in user mode. Saves the user registers in the TrapFrame at
-// TRAPFRAME (whose address waits in sscratch), loads the kernel's sp, tp and page table from it,
-// and jumps to usertrap().
-// userret(satp): called by usertrapret() to switch to the user page table, restore the user
-// registers from the TrapFrame and sret to user mode.
+// uservec: stvec points here while in user mode. Saves the user registers in the TrapFrame whose
+// address waits in sscratch, loads the kernel's sp and tp (and, isolated, the kernel page table)
+// from it, and jumps to usertrap().
+// userret(a0 = TrapFrame address as the user table maps it, a1 = user satp, isolated model only):
+// called by usertrapret() to (isolated: switch to the user page table,) restore the user registers
+// from the TrapFrame and sret to user mode.
 //
 // TrapFrame offsets: see struct TrapFrame in proc.h (static_asserts there keep them in sync).
 // This path is measured (getpid round trip, lazy fault): keep it short.
-
-#define TRAPFRAME 0x3fffffe000   /* MAXVA - 2 pages */
 
 .section trampsec
 .globl trampoline
@@ -19,7 +21,7 @@
 trampoline:
 .balign 4
 uservec:
-        // sscratch holds TRAPFRAME (userret puts it there): swap it with the user's a0.
+        // sscratch holds the TrapFrame address (userret puts it there): swap it with the user's a0.
         csrrw   a0, sscratch, a0
 
         sd      ra, 40(a0)
@@ -58,20 +60,22 @@ uservec:
         ld      sp, 8(a0)  // kernel_sp
         ld      tp, 32(a0)  // kernel_hartid
         ld      t0, 16(a0)  // kernel_trap = usertrap
+#if LAZYV6_TRAP_ISOLATED
         ld      t1, 0(a0)  // kernel_satp
 
         sfence.vma zero, zero  // user-mode memory accesses finish under the user table
         csrw    satp, t1
         sfence.vma zero, zero
+#endif
         jr      t0  // usertrap() does not return
 
-// userret(a0 = user satp)
 userret:
+#if LAZYV6_TRAP_ISOLATED
         sfence.vma zero, zero  // the kernel's page-table writes are visible to the walker
-        csrw    satp, a0
+        csrw    satp, a1
         sfence.vma zero, zero
+#endif
 
-        li      a0, TRAPFRAME
         csrw    sscratch, a0    // for the next uservec
         ld      ra, 40(a0)
         ld      sp, 48(a0)

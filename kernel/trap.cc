@@ -13,7 +13,7 @@
 #include "kernel/virtio_disk.h"
 #include "kernel/vm.h"
 
-extern char trampoline[], uservec[], userret[];  // trampoline.S
+extern char trampoline[], uservec[], userret[]; // trampoline.S
 extern "C" void kernelvec();                    // kernelvec.S
 extern "C" void usertrap();
 extern "C" void kerneltrap();
@@ -21,8 +21,9 @@ extern "C" void kerneltrap();
 constinit Spinlock tickslock("time");
 constinit uint ticks = 0;
 
-// uservec and userret at their TRAMPOLINE addresses, computed once by trapinit. (External linkage
-// on purpose: the compiler must load them, not re-derive them on every return to user mode.)
+// uservec and userret where user mode reaches them: their TRAMPOLINE addresses in the isolated
+// model, their link addresses in the shared one; computed once by trapinit. (External linkage on
+// purpose: the compiler must load them, not re-derive them on every return to user mode.)
 extern constinit uint64 uservec_va;
 extern constinit uint64 userret_va;
 constinit uint64 uservec_va = 0;
@@ -30,7 +31,7 @@ constinit uint64 userret_va = 0;
 
 namespace {
 
-constexpr uint64 kTimerInterval = 1'000'000;  // 0.1 s at 10 MHz, as xv6
+constexpr uint64 kTimerInterval = 1'000'000; // 0.1 s at 10 MHz, as xv6
 
 enum class Intr { None, Device, Timer };
 
@@ -59,7 +60,8 @@ Intr devintr(uint64 scause) {
     } else if (irq != 0) {
       printf("devintr: unexpected interrupt irq=%d\n", irq);
     }
-    if (irq != 0) plic_complete(irq);
+    if (irq != 0)
+      plic_complete(irq);
     return Intr::Device;
   }
   if (scause == arch::kScauseSupervisorTimer) {
@@ -71,18 +73,30 @@ Intr devintr(uint64 scause) {
 
 const char* exception_name(uint64 scause) {
   switch (scause) {
-    case 0: return "instruction address misaligned";
-    case 1: return "instruction access fault";
-    case 2: return "illegal instruction";
-    case 3: return "breakpoint";
-    case 4: return "load address misaligned";
-    case 5: return "load access fault";
-    case 6: return "store address misaligned";
-    case 7: return "store access fault";
-    case 12: return "instruction page fault";
-    case 13: return "load page fault";
-    case 15: return "store page fault";
-    default: return "unexpected trap";
+  case 0:
+    return "instruction address misaligned";
+  case 1:
+    return "instruction access fault";
+  case 2:
+    return "illegal instruction";
+  case 3:
+    return "breakpoint";
+  case 4:
+    return "load address misaligned";
+  case 5:
+    return "load access fault";
+  case 6:
+    return "store address misaligned";
+  case 7:
+    return "store access fault";
+  case 12:
+    return "instruction page fault";
+  case 13:
+    return "load page fault";
+  case 15:
+    return "store page fault";
+  default:
+    return "unexpected trap";
   }
 }
 
@@ -93,52 +107,62 @@ void user_page_fault(Proc* p, uint64 scause) {
                         : scause == arch::kScauseLoadPageFault ? Access::Read
                                                                : Access::Execute;
   FaultResult r = vm_fault(p->pagetable, p->sz, VirtAddr(stval), access, p->vm);
-  if (r == FaultResult::Handled) return;
-  const char* cause = r == FaultResult::OutOfMemory ? "out of memory"
-                                                    : vm_fault_cause(p->pagetable, p->sz, VirtAddr(stval), access);
-  printf("pid %d (%s): killed: %s at va %p (sepc %p)\n", p->pid, p->name, cause, reinterpret_cast<void*>(stval),
-         reinterpret_cast<void*>(p->trapframe->epc));
+  if (r == FaultResult::Handled)
+    return;
+  const char* cause = r == FaultResult::OutOfMemory
+                          ? "out of memory"
+                          : vm_fault_cause(p->pagetable, p->sz, VirtAddr(stval), access);
+  printf("pid %d (%s): killed: %s at va %p (sepc %p)\n", p->pid, p->name, cause,
+         reinterpret_cast<void*>(stval), reinterpret_cast<void*>(p->trapframe->epc));
   setkilled(p);
 }
 
-}  // namespace
+} // namespace
 
 void trapinit() {
-  const uint64 base = reinterpret_cast<uint64>(trampoline);
-  uservec_va = TRAMPOLINE + (reinterpret_cast<uint64>(uservec) - base);
-  userret_va = TRAMPOLINE + (reinterpret_cast<uint64>(userret) - base);
+  const uint64 base = kIsolatedTraps ? TRAMPOLINE : reinterpret_cast<uint64>(trampoline);
+  uservec_va = base + (reinterpret_cast<uint64>(uservec) - reinterpret_cast<uint64>(trampoline));
+  userret_va = base + (reinterpret_cast<uint64>(userret) - reinterpret_cast<uint64>(trampoline));
 }
 
-void trapinithart() { LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec)); }
+void trapinithart() {
+  LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
+}
 
-// Entered from uservec with the kernel page table, on the process's kernel stack, interrupts off.
+// Entered from uservec on the process's kernel stack, interrupts off (isolated model: with the
+// kernel page table; shared: with the process's, whose kernel half is the kernel's).
 extern "C" void usertrap() {
-  if ((LAZYV6_CSR_READ(sstatus) & arch::kSstatusSpp) != 0) panic("usertrap: not from user mode");
+  if ((LAZYV6_CSR_READ(sstatus) & arch::kSstatusSpp) != 0)
+    panic("usertrap: not from user mode");
   // From now on traps are kernel traps.
   LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
 
-  Proc* p = mycpu()->proc;  // interrupts are still off: no migration
+  Proc* p = mycpu()->proc; // interrupts are still off: no migration
   p->trapframe->epc = LAZYV6_CSR_READ(sepc);
   const uint64 scause = LAZYV6_CSR_READ(scause);
 
   Intr which = Intr::None;
   if (scause == arch::kScauseEcallU) {
-    if (killed(p)) exit(-1);
-    p->trapframe->epc += 4;  // return to the instruction after ecall
-    arch::intr_on();         // the system call may take a while
+    if (killed(p))
+      exit(-1);
+    p->trapframe->epc += 4; // return to the instruction after ecall
+    arch::intr_on();        // the system call may take a while
     syscall();
   } else if (scause == arch::kScauseLoadPageFault || scause == arch::kScauseStorePageFault ||
              scause == arch::kScauseInstrPageFault) {
     user_page_fault(p, scause);
   } else if ((which = devintr(scause)) == Intr::None) {
-    printf("pid %d (%s): killed: %s (scause %p) at va %p (sepc %p)\n", p->pid, p->name, exception_name(scause),
-           reinterpret_cast<void*>(scause), reinterpret_cast<void*>(LAZYV6_CSR_READ(stval)),
+    printf("pid %d (%s): killed: %s (scause %p) at va %p (sepc %p)\n", p->pid, p->name,
+           exception_name(scause), reinterpret_cast<void*>(scause),
+           reinterpret_cast<void*>(LAZYV6_CSR_READ(stval)),
            reinterpret_cast<void*>(p->trapframe->epc));
     setkilled(p);
   }
 
-  if (killed(p)) exit(-1);
-  if (which == Intr::Timer) yield();
+  if (killed(p))
+    exit(-1);
+  if (which == Intr::Timer)
+    yield();
   usertrapret();
 }
 
@@ -149,14 +173,21 @@ void usertrapret() {
   LAZYV6_CSR_WRITE(stvec, uservec_va);
 
   // kernel_satp, kernel_sp and kernel_trap were set once by allocproc; the hart can change.
-  p->trapframe->kernel_hartid = arch::r_tp();  // this hart's Cpu*
+  p->trapframe->kernel_hartid = arch::r_tp(); // this hart's Cpu*
 
   // sret to user mode (SPP = 0) with interrupts on (SPIE = 1), at the saved pc.
   LAZYV6_CSR_CLEAR(sstatus, arch::kSstatusSpp);
   LAZYV6_CSR_SET(sstatus, arch::kSstatusSpie);
   LAZYV6_CSR_WRITE(sepc, p->trapframe->epc);
 
-  reinterpret_cast<void (*)(uint64)>(userret_va)(arch::make_satp(p->pagetable));
+  // Isolated: the trap frame at TRAPFRAME in the user table, which userret switches to. Shared:
+  // at its direct-map address, in the table the scheduler (or exec) already put in satp.
+  if constexpr (kIsolatedTraps) {
+    reinterpret_cast<void (*)(uint64, uint64)>(userret_va)(TRAPFRAME,
+                                                           arch::make_satp(p->pagetable));
+  } else {
+    reinterpret_cast<void (*)(uint64)>(userret_va)(reinterpret_cast<uint64>(p->trapframe));
+  }
   __builtin_unreachable();
 }
 
@@ -166,15 +197,19 @@ extern "C" void kerneltrap() {
   const uint64 sepc = LAZYV6_CSR_READ(sepc);
   const uint64 sstatus = LAZYV6_CSR_READ(sstatus);
   const uint64 scause = LAZYV6_CSR_READ(scause);
-  if ((sstatus & arch::kSstatusSpp) == 0) panic("kerneltrap: not from supervisor mode");
-  if (arch::intr_get()) panic("kerneltrap: interrupts enabled");
+  if ((sstatus & arch::kSstatusSpp) == 0)
+    panic("kerneltrap: not from supervisor mode");
+  if (arch::intr_get())
+    panic("kerneltrap: interrupts enabled");
 
   Intr which = devintr(scause);
   if (which == Intr::None) {
-    panic("kerneltrap: %s (scause %p) sepc %p stval %p", exception_name(scause), reinterpret_cast<void*>(scause),
-          reinterpret_cast<void*>(sepc), reinterpret_cast<void*>(LAZYV6_CSR_READ(stval)));
+    panic("kerneltrap: %s (scause %p) sepc %p stval %p", exception_name(scause),
+          reinterpret_cast<void*>(scause), reinterpret_cast<void*>(sepc),
+          reinterpret_cast<void*>(LAZYV6_CSR_READ(stval)));
   }
-  if (which == Intr::Timer && myproc() != nullptr) yield();
+  if (which == Intr::Timer && myproc() != nullptr)
+    yield();
 
   // yield() may have taken traps that overwrote sepc and sstatus.
   LAZYV6_CSR_WRITE(sepc, sepc);

@@ -31,7 +31,7 @@ constexpr uint8 kLsrRxReady = 1 << 0;
 constexpr uint8 kLsrTxIdle = 1 << 5; // THR can take another character
 
 volatile uint8& reg(uint64 r) {
-  return *reinterpret_cast<volatile uint8*>(UART0 + r);
+  return *PhysAddr(UART0 + r).as_ptr<volatile uint8>();
 }
 
 // The transmit ring. A user write queues one line at a time, whole, once at least kTxMaxLine bytes

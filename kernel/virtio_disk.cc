@@ -25,16 +25,16 @@ namespace {
 using virtio::NUM;
 using virtio::Reg;
 
-// Reads/writes a 32-bit device register. The device is mapped at its physical address.
+// Reads/writes a 32-bit device register, through the direct map.
 uint32 reg_read(Reg r) {
-  return *reinterpret_cast<volatile uint32*>(VIRTIO0 + static_cast<uint64>(r));
+  return *PhysAddr(VIRTIO0 + static_cast<uint64>(r)).as_ptr<volatile uint32>();
 }
 void reg_write(Reg r, uint32 v) {
-  *reinterpret_cast<volatile uint32*>(VIRTIO0 + static_cast<uint64>(r)) = v;
+  *PhysAddr(VIRTIO0 + static_cast<uint64>(r)).as_ptr<volatile uint32>() = v;
 }
-// Writes a 64-bit physical address into a Low/High register pair.
+// Writes the physical address of kernel memory p into a Low/High register pair.
 void reg_write_addr(Reg low, Reg high, const void* p) {
-  uint64 a = reinterpret_cast<uint64>(p);
+  uint64 a = PhysAddr::from_ptr(p).raw();
   reg_write(low, static_cast<uint32>(a));
   reg_write(high, static_cast<uint32>(a >> 32));
 }
@@ -132,7 +132,7 @@ void virtio_disk_init() {
   uint32 version = reg_read(Reg::Version);
   uint32 device_id = reg_read(Reg::DeviceId);
   if (magic != virtio::kMagic)
-    panic("virtio_disk: no virtio-mmio device at %p (magic %x)", (void*)VIRTIO0, magic);
+    panic("virtio_disk: no virtio-mmio device at %p (magic %x)", PhysAddr(VIRTIO0).as_ptr(), magic);
   if (version == 1)
     panic("virtio_disk: legacy virtio-mmio device; run QEMU with -global "
           "virtio-mmio.force-legacy=false");
@@ -229,13 +229,13 @@ void virtio_disk_rw(Buf* b, bool write) {
   req->reserved = 0;
   req->sector = sector;
 
-  disk.desc[idx[0]] = {reinterpret_cast<uint64>(req), sizeof(virtio::BlkReq), virtio::kDescNext,
+  disk.desc[idx[0]] = {PhysAddr::from_ptr(req).raw(), sizeof(virtio::BlkReq), virtio::kDescNext,
                        static_cast<uint16>(idx[1])};
   uint16 data_flags = virtio::kDescNext | (write ? 0 : virtio::kDescWrite);
-  disk.desc[idx[1]] = {reinterpret_cast<uint64>(b->data), BSIZE, data_flags,
+  disk.desc[idx[1]] = {PhysAddr::from_ptr(b->data).raw(), BSIZE, data_flags,
                        static_cast<uint16>(idx[2])};
   disk.info[idx[0]].status = 0xff; // the device writes 0 on success
-  disk.desc[idx[2]] = {reinterpret_cast<uint64>(&disk.info[idx[0]].status), 1, virtio::kDescWrite,
+  disk.desc[idx[2]] = {PhysAddr::from_ptr(&disk.info[idx[0]].status).raw(), 1, virtio::kDescWrite,
                        0};
 
   b->disk = true;

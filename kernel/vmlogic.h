@@ -10,12 +10,12 @@ enum class Access : uint8 { Read, Write, Execute };
 // What a user page fault at va means, given the declared size sz and the leaf PTE for va's page
 // (Pte(0) when no leaf is mapped).
 enum class FaultCause : uint8 {
-  Lazy,       // an untouched page inside [0, sz), read or written: allocate and map it
-  Outside,    // va >= sz: beyond the process's memory
-  Guard,      // mapped without PTE_U: the stack guard page (or a kernel-only page)
-  ReadOnly,   // a write to a mapped page without PTE_W (text, rodata)
-  NoExec,     // an instruction fetch from a page without PTE_X, or from an untouched (heap) page
-  Unexpected  // a mapped page that allows the access: nothing a lazy fault handler should fix
+  Lazy,      // an untouched page inside [0, sz), read or written: allocate and map it
+  Outside,   // va >= sz: beyond the process's memory
+  Guard,     // mapped without PTE_U: the stack guard page (or a kernel-only page)
+  ReadOnly,  // a write to a mapped page without PTE_W (text, rodata)
+  NoExec,    // an instruction fetch from a page without PTE_X, or from an untouched (heap) page
+  Unexpected // a mapped page that allows the access: this hart's TLB held a stale entry
 };
 
 [[nodiscard]] constexpr FaultCause classify_fault(uint64 sz, uint64 va, Access access, Pte leaf) {
@@ -25,6 +25,19 @@ enum class FaultCause : uint8 {
   if (access == Access::Write && !leaf.has(PteFlag::W)) return FaultCause::ReadOnly;
   if (access == Access::Execute && !leaf.has(PteFlag::X)) return FaultCause::NoExec;
   return FaultCause::Unexpected;
+}
+
+// What vm_fault() does about a cause: map a zeroed page, drop this hart's stale TLB entry for the
+// page and retry (a page is mapped invalid -> valid with no fence, so the TLB may still hold the
+// old entry), or kill the process.
+enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
+
+[[nodiscard]] constexpr FaultAction fault_action(FaultCause c) {
+  if (c == FaultCause::Lazy)
+    return FaultAction::Map;
+  if (c == FaultCause::Unexpected)
+    return FaultAction::FlushTlbEntry;
+  return FaultAction::Kill;
 }
 
 // The one-line reason printed when a fault kills a process.

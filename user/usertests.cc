@@ -35,6 +35,8 @@ constexpr Test kQuickTests[] = {
     {lazyshrink, "lazyshrink"},
     {kernmem, "kernmem"},
     {highmem, "highmem"},
+    {kernaddr, "kernaddr"},
+    {kernaddrsys, "kernaddrsys"},
     {textwrite, "textwrite"},
     {stackguard, "stackguard"},
     {execheap, "execheap"},

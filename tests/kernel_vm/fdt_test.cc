@@ -34,11 +34,11 @@ TEST(Fdt, RejectsDamagedBlobs) {
   bad_magic[0] ^= 0xff;
   EXPECT_EQ(fdt::count_cpus(bad_magic.data()), 0);
 
-  std::vector<uint8> huge = blob;  // totalsize far beyond the cap
+  std::vector<uint8> huge = blob; // totalsize far beyond the cap
   huge[4] = 0x7f;
   EXPECT_EQ(fdt::count_cpus(huge.data()), 0);
 
-  std::vector<uint8> bad_token = blob;  // first structure token becomes garbage
+  std::vector<uint8> bad_token = blob; // first structure token becomes garbage
   uint32 off_struct = fdt::be32(blob.data() + 8);
   bad_token[off_struct + 3] = 0x77;
   EXPECT_EQ(fdt::count_cpus(bad_token.data()), 0);
@@ -52,6 +52,30 @@ TEST(Fdt, RejectsDamagedBlobs) {
   cut[38] = uint8(shorter >> 8);
   cut[39] = uint8(shorter);
   EXPECT_EQ(fdt::count_cpus(cut.data()), 0);
+  EXPECT_EQ(fdt::memory_range(cut.data()).size, 0u);
+  EXPECT_EQ(fdt::memory_range(bad_magic.data()).size, 0u);
+
+  // A strings-block offset beyond the block: property names cannot be read.
+  std::vector<uint8> bad_strings = blob;
+  uint32 strings_size = fdt::be32(blob.data() + 32) + 0x100000;
+  bad_strings[32] = uint8(strings_size >> 24);
+  bad_strings[33] = uint8(strings_size >> 16);
+  EXPECT_EQ(fdt::memory_range(bad_strings.data()).size, 0u);
 }
 
-}  // namespace
+// RAM as QEMU's -m sets it: at 0x80000000, 128 MiB by default and 1 GiB with -m 1G.
+TEST(Fdt, ReadsRamRangeOfQemuVirt) {
+  std::vector<uint8> small = load("virt_smp3.dtb"), big = load("virt_1g.dtb");
+  ASSERT_GT(small.size(), 40u);
+  ASSERT_GT(big.size(), 40u);
+  fdt::MemoryRange r = fdt::memory_range(small.data());
+  EXPECT_EQ(r.base, 0x80000000u);
+  EXPECT_EQ(r.size, 128u << 20);
+  r = fdt::memory_range(big.data());
+  EXPECT_EQ(r.base, 0x80000000u);
+  EXPECT_EQ(r.size, 1u << 30);
+  EXPECT_EQ(fdt::count_cpus(big.data()), 1);
+  EXPECT_EQ(fdt::memory_range(nullptr).size, 0u);
+}
+
+} // namespace

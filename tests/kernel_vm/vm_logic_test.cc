@@ -1,4 +1,5 @@
-// Page-table index math, PTE encoding and the lazy-fault decision (kernel/addr.h, kernel/vmlogic.h).
+// Page-table index math, PTE encoding and the lazy-fault decision (kernel/addr.h,
+// kernel/vmlogic.h).
 #include <gtest/gtest.h>
 
 #include "kernel/addr.h"
@@ -76,7 +77,9 @@ TEST(Pte, FlagOperators) {
   EXPECT_EQ(static_cast<uint64>(~PteFlag::U) & PTE_U, 0u);
 }
 
-constexpr Pte leaf(PteFlag f) { return Pte::make(PhysAddr(0x80001000), PteFlag::V | f); }
+constexpr Pte leaf(PteFlag f) {
+  return Pte::make(PhysAddr(0x80001000), PteFlag::V | f);
+}
 
 TEST(ClassifyFault, UntouchedInsideSizeIsLazy) {
   EXPECT_EQ(classify_fault(0x10000, 0x8000, Access::Read, Pte(0)), FaultCause::Lazy);
@@ -91,15 +94,39 @@ TEST(ClassifyFault, OutsideSize) {
 
 TEST(ClassifyFault, MappedPagesAreNeverFixed) {
   const PteFlag rw = PteFlag::R | PteFlag::W;
-  EXPECT_EQ(classify_fault(0x10000, 0x2000, Access::Read, leaf(rw)), FaultCause::Guard);  // no PTE_U
+  EXPECT_EQ(classify_fault(0x10000, 0x2000, Access::Read, leaf(rw)), FaultCause::Guard); // no PTE_U
   EXPECT_EQ(classify_fault(0x10000, 0x0, Access::Write, leaf(PteFlag::R | PteFlag::X | PteFlag::U)),
             FaultCause::ReadOnly);
-  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Execute, leaf(rw | PteFlag::U)), FaultCause::NoExec);
-  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Write, leaf(rw | PteFlag::U)), FaultCause::Unexpected);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Execute, leaf(rw | PteFlag::U)),
+            FaultCause::NoExec);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Write, leaf(rw | PteFlag::U)),
+            FaultCause::Unexpected);
 }
 
 TEST(ClassifyFault, ExecuteOnUntouchedHeap) {
   EXPECT_EQ(classify_fault(0x10000, 0x8000, Access::Execute, Pte(0)), FaultCause::NoExec);
+}
+
+// Only an untouched page is mapped; a PTE that already allows the access means a stale TLB entry
+// (flushed, no kill); everything else kills.
+TEST(ClassifyFault, Actions) {
+  const PteFlag urw = PteFlag::R | PteFlag::W | PteFlag::U;
+  auto leaf = [](PteFlag f) { return Pte::make(PhysAddr(0x80001000), f | PteFlag::V); };
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Write, Pte(0))), FaultAction::Map);
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Write, leaf(urw))),
+            FaultAction::FlushTlbEntry);
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Read, leaf(urw))),
+            FaultAction::FlushTlbEntry);
+  EXPECT_EQ(
+      fault_action(classify_fault(0x10000, 0x2000, Access::Read, leaf(PteFlag::R | PteFlag::W))),
+      FaultAction::Kill); // guard page
+  EXPECT_EQ(
+      fault_action(classify_fault(0x10000, 0x0, Access::Write, leaf(PteFlag::R | PteFlag::U))),
+      FaultAction::Kill); // read-only
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x10000, Access::Read, leaf(urw))),
+            FaultAction::Kill);
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Execute, Pte(0))),
+            FaultAction::Kill);
 }
 
 TEST(ClassifyFault, CauseText) {
@@ -107,4 +134,4 @@ TEST(ClassifyFault, CauseText) {
   EXPECT_STREQ(fault_cause_text(FaultCause::Outside), "page fault outside user memory");
 }
 
-}  // namespace
+} // namespace

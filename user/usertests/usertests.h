@@ -175,6 +175,8 @@ void lazysyscall(const char* s);
 void lazyshrink(const char* s);
 void kernmem(const char* s);
 void highmem(const char* s);
+void kernaddr(const char* s);
+void kernaddrsys(const char* s);
 void textwrite(const char* s);
 void stackguard(const char* s);
 void execheap(const char* s);
