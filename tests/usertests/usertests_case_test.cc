@@ -37,8 +37,9 @@ TEST(UsertestsCase, Passes) {
                         << "\nsee the console log in test.outputs";
   EXPECT_NE(r.before.find("OK\n"), std::string::npos) << r.before;
   EXPECT_EQ(r.before.find("FAILED"), std::string::npos) << r.before;
-  if (r.index == 0)
+  if (r.index == 0) {
     ASSERT_CONSOLE(q.expect("$ ", kCommandTimeout));
+  }
 }
 
 // --expected=quick:NAME,...,slow:NAME,... (from cases.bzl) equals `usertests -l`, line for line.
