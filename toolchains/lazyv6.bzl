@@ -42,6 +42,16 @@ KERNEL_UBSAN_COPTS = [
     "-fno-sanitize-recover=undefined",
 ]
 
+# The coverage kernel (//kernel:coverage, :kernel_coverage, //tools:coverage): clang's source-based
+# coverage, whose counters //tools:coverage reads out of guest memory. Counter updates are atomic
+# because every hart runs the same kernel code; paths are recorded relative to the workspace root.
+KERNEL_COVERAGE_COPTS = [
+    "-fprofile-instr-generate",
+    "-fcoverage-mapping",
+    "-fcoverage-compilation-dir=.",
+    "-fprofile-update=atomic",
+]
+
 def _riscv_only(kwargs):
     """Pops target_compatible_with from kwargs and returns it extended with the RISC-V platform."""
     return RISCV_COMPATIBLE + kwargs.pop("target_compatible_with", [])
@@ -79,8 +89,10 @@ IMAGE_SETTINGS = {
     "sbrk_default": "//kernel:sbrk_default",
     "trap_model": "//kernel:trap_model",
     "ubsan": "//kernel:ubsan",
+    "debug": "//kernel:debug",
+    "coverage": "//kernel:coverage",
 }
-_BOOL_SETTINGS = ["ubsan"]
+_BOOL_SETTINGS = ["ubsan", "debug", "coverage"]
 
 # Options meant for host code (--config=asan, a developer's --copt=...): the RISC-V side starts from
 # empty lists, so host sanitizer or debug flags never reach the kernel or user programs. The RISC-V
