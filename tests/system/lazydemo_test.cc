@@ -24,7 +24,9 @@ TEST(Lazydemo, GrowsLazilyAndTouchesHalf) {
   const int before = std::stoi(m[0][1]);
   EXPECT_EQ(std::stoi(m[0][2]), before) << "sbrk mapped pages: " << out;
   EXPECT_EQ(std::stoi(m[0][3]), before + 4) << out;
-  EXPECT_EQ(run(q, "lazydemo 0"), "usage: lazydemo [pages 1..1024]\n");
+  EXPECT_EQ(run(q, "lazydemo 16"), "lazydemo: grew by 16 pages: resident " + m[0][1] + " -> " +
+                                       m[0][1] + ", touched 8 -> " + std::to_string(before + 8) +
+                                       "\n");
 }
 
 } // namespace
