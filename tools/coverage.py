@@ -44,6 +44,7 @@ PASS_MARKS = {"usertests -q": "ALL TESTS PASSED", "lazytest": "ALL TESTS PASSED"
 
 
 def fail(message):
+    """Prints `message` and exits with status 1."""
     print("coverage: " + message, file=sys.stderr)
     sys.exit(1)
 
@@ -81,6 +82,7 @@ class Guest:
     monitor on a Unix socket."""
 
     def __init__(self, kernel, fs, workdir, harts):
+        """Boots `kernel` with a copy of `fs` (in `workdir`, which also holds the monitor socket)."""
         self.disk = os.path.join(workdir, "fs.img")
         with open(fs, "rb") as src, open(self.disk, "wb") as dst:
             dst.write(src.read())
@@ -99,6 +101,7 @@ class Guest:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
+        """The reader thread: appends the console's output to the transcript until QEMU exits."""
         while True:
             chunk = self.proc.stdout.read1(4096)
             with self.lock:
@@ -125,6 +128,7 @@ class Guest:
                 self.lock.wait(1)
 
     def send(self, line):
+        """Types `line` and Enter on the console."""
         self.proc.stdin.write((line + "\n").encode())
         self.proc.stdin.flush()
 
@@ -148,11 +152,13 @@ class Guest:
                 reply += chunk
 
     def stop(self):
+        """Kills QEMU and reaps it."""
         self.proc.kill()
         self.proc.wait()
 
 
 def padding(size):
+    """Bytes that bring `size` to a multiple of 8, as compiler-rt pads the raw profile's parts."""
     return (8 - size % 8) % 8
 
 
@@ -193,6 +199,7 @@ def summarize(lcov_path):
 
 
 def run(cmd, **kwargs):
+    """Runs `cmd` and returns its stdout; exits with its output if it fails."""
     result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
     if result.returncode != 0:
         fail("%s failed:\n%s%s" % (" ".join(cmd), result.stdout[-3000:], result.stderr[-3000:]))
@@ -200,6 +207,7 @@ def run(cmd, **kwargs):
 
 
 def main():
+    """Parses the flags, runs the guest, writes the report (see the module's docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernel", required=True, help="the coverage kernel ELF")
     parser.add_argument("--fs", required=True, help="the disk image")

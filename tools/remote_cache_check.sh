@@ -2,8 +2,8 @@
 # Proves --config=remote_cache against a real HTTP cache on loopback: starts nginx (WebDAV PUT,
 # the protocol of Bazel's HTTP cache) on 127.0.0.1 on a free port with a temporary root, builds
 # //... from two copies of the workspace with their own output bases and the disk cache off, and
-# checks that the second build's actions are remote cache hits. Takes a few minutes (the first
-# build compiles everything).
+# checks that the second build's actions are remote cache hits (at least 95 %; it lists the others).
+# Takes a few minutes on an idle machine (the first build compiles everything).
 #
 #   ./bazelw run //tools:remote_cache_check        or, from the workspace root,
 #   tools/remote_cache_check.sh
@@ -56,6 +56,7 @@ pid $tmp/nginx/nginx.pid;
 events { worker_connections 64; }
 http {
   access_log off;
+  log_not_found off;
   client_body_temp_path $tmp/nginx/body;
   proxy_temp_path $tmp/nginx/proxy;
   fastcgi_temp_path $tmp/nginx/fastcgi;
@@ -90,7 +91,8 @@ build() {
   git ls-files -z --cached --others --exclude-standard |
     tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$tmp/$1/ws" -xf -
   (cd "$tmp/$1/ws" && ./bazelw --output_base="$tmp/$1/base" build --config=remote_cache \
-    --remote_cache="http://127.0.0.1:$port/lazyv6" --disk_cache= //...) >"$tmp/$1.log" 2>&1 ||
+    --remote_cache="http://127.0.0.1:$port/lazyv6" --disk_cache= \
+    --execution_log_json_file="$tmp/$1.exec.json" //...) >"$tmp/$1.log" 2>&1 ||
     { tail -30 "$tmp/$1.log" >&2; echo "remote_cache_check: build $1 failed" >&2; exit 1; }
   grep -m1 -E '^INFO: [0-9]+ processes' "$tmp/$1.log"
 }
@@ -101,13 +103,30 @@ echo "second build (another output base, same cache):"
 summary=$(build build2)
 echo "$summary"
 hits=$(sed -nE 's/.* ([0-9]+) remote cache hit.*/\1/p' <<<"$summary")
-local_runs=$(sed -nE 's/.* ([0-9]+) (linux-sandbox|processwrapper-sandbox|local).*/\1/p' <<<"$summary")
-if [[ -z $hits || $hits -eq 0 ]]; then
-  echo "remote_cache_check: FAIL: the second build had no remote cache hit" >&2
-  exit 1
-fi
-if [[ -n $local_runs && $local_runs -gt 0 ]]; then
-  echo "remote_cache_check: FAIL: the second build still ran $local_runs actions locally" >&2
-  exit 1
-fi
-echo "remote_cache_check: PASS: $hits remote cache hits, no action run locally"
+[[ -n $hits && $hits -gt 0 ]] || { echo "remote_cache_check: FAIL: no remote cache hit" >&2; exit 1; }
+# The actions the second build ran itself, from its execution log (a stream of JSON objects).
+# Bazel keeps a few local whatever the cache holds (e.g. ones it may not cache); at least 95 % of
+# the actions must come from the cache.
+python3 - "$tmp/build2.exec.json" <<'EOF'
+import json
+import sys
+
+text, decoder, pos, hits, missed = open(sys.argv[1]).read(), json.JSONDecoder(), 0, 0, []
+while pos < len(text):
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos == len(text):
+        break
+    spawn, pos = decoder.raw_decode(text, pos)
+    if spawn.get("remoteCacheHit"):
+        hits += 1
+    else:
+        missed.append("%s [%s%s]" % (spawn.get("progressMessage", "?"), spawn.get("mnemonic", "?"),
+                                     "" if spawn.get("remotable", True) else ", not remotable"))
+for line in missed:
+    print("  ran locally: " + line)
+total = hits + len(missed)
+if hits == 0 or len(missed) * 20 > total:
+    sys.exit("remote_cache_check: FAIL: only %d of %d actions were remote cache hits" % (hits, total))
+print("remote_cache_check: PASS: %d of %d actions were remote cache hits" % (hits, total))
+EOF
