@@ -170,6 +170,7 @@ riscv_image = rule(
 )
 
 def _elf_listing_impl(ctx):
+    """Writes <elf>.asm (llvm-objdump -S) and <elf>.sym (llvm-nm -n -C, "address name")."""
     elf = ctx.file.elf
     asm = ctx.actions.declare_file(elf.basename + ".asm")
     sym = ctx.actions.declare_file(elf.basename + ".sym")
@@ -244,7 +245,12 @@ def user_program(name, srcs, deps = [], copts = [], **kwargs):
         linker_script = "//user:user.ld",
     )
     riscv_image(name = name, binary = ":" + name + "_bin", **kwargs)
-    elf_listing(name = name + "_listing", elf = ":" + name, srcs = srcs + ["//user:ulib_srcs"], **kwargs)
+    elf_listing(
+        name = name + "_listing",
+        elf = ":" + name,
+        srcs = srcs + ["//user:ulib_srcs"],
+        **kwargs
+    )
 
 def _fs_image_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".img")
