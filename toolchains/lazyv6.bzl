@@ -12,6 +12,7 @@ KERNEL_UBSAN_COPTS, is below).
     riscv_image(name, binary, sbrk_default = "", settings = {})
     kernel_image(name, srcs, hdrs, deps, linker_script, copts, variants = {})
     user_program(name, srcs, deps, copts)
+    elf_listing(name, elf, srcs)              <elf>.asm and <elf>.sym, as xv6's Makefile makes
     fs_image(name, programs, files, size = 2000, ninodes = 200)
     sanitized_test(name, test, args, data, env)   host ASan + UBSan, from sanitizers.bzl
 """
@@ -39,6 +40,16 @@ KERNEL_UBSAN_COPTS = [
     "-fsanitize=undefined",
     "-fno-sanitize=vptr,function",
     "-fno-sanitize-recover=undefined",
+]
+
+# The coverage kernel (//kernel:coverage, :kernel_coverage, //tools:coverage): clang's source-based
+# coverage, whose counters //tools:coverage reads out of guest memory. Counter updates are atomic
+# because every hart runs the same kernel code; paths are recorded relative to the workspace root.
+KERNEL_COVERAGE_COPTS = [
+    "-fprofile-instr-generate",
+    "-fcoverage-mapping",
+    "-fcoverage-compilation-dir=.",
+    "-fprofile-update=atomic",
 ]
 
 def _riscv_only(kwargs):
@@ -78,8 +89,10 @@ IMAGE_SETTINGS = {
     "sbrk_default": "//kernel:sbrk_default",
     "trap_model": "//kernel:trap_model",
     "ubsan": "//kernel:ubsan",
+    "debug": "//kernel:debug",
+    "coverage": "//kernel:coverage",
 }
-_BOOL_SETTINGS = ["ubsan"]
+_BOOL_SETTINGS = ["ubsan", "debug", "coverage"]
 
 # Options meant for host code (--config=asan, a developer's --copt=...): the RISC-V side starts from
 # empty lists, so host sanitizer or debug flags never reach the kernel or user programs. The RISC-V
@@ -156,6 +169,35 @@ riscv_image = rule(
     },
 )
 
+def _elf_listing_impl(ctx):
+    """Writes <elf>.asm (llvm-objdump -S) and <elf>.sym (llvm-nm -n -C, "address name")."""
+    elf = ctx.file.elf
+    asm = ctx.actions.declare_file(elf.basename + ".asm")
+    sym = ctx.actions.declare_file(elf.basename + ".sym")
+
+    # The sources are inputs so that -S finds them at the workspace-relative paths in the debug info.
+    ctx.actions.run_shell(
+        command = '"$1/llvm-objdump" -S --no-show-raw-insn "$2" > "$3" && ' +
+                  '"$1/llvm-nm" -n -C --defined-only "$2" | sed -E "s/^([0-9a-f]+) . /\\1 /" > "$4"',
+        arguments = [LLVM_BIN, elf.path, asm.path, sym.path],
+        inputs = [elf] + ctx.files.srcs,
+        outputs = [asm, sym],
+        mnemonic = "ElfListing",
+        progress_message = "Listing %s" % elf.short_path,
+    )
+    return [DefaultInfo(files = depset([asm, sym]), runfiles = ctx.runfiles(files = [asm, sym]))]
+
+elf_listing = rule(
+    implementation = _elf_listing_impl,
+    doc = "Disassembly with source (`<elf>.asm`, llvm-objdump -S) and the symbol table sorted " +
+          "by address (`<elf>.sym`: \"address name\" lines, demangled), next to the ELF, as " +
+          "xv6's Makefile makes.",
+    attrs = {
+        "elf": attr.label(mandatory = True, allow_single_file = True, doc = "A riscv_image."),
+        "srcs": attr.label_list(allow_files = True, doc = "The sources the ELF was built from."),
+    },
+)
+
 def kernel_image(
         name,
         srcs,
@@ -165,7 +207,8 @@ def kernel_image(
         copts = [],
         variants = {},
         **kwargs):
-    """The kernel ELF `name`, plus `name_<suffix>` for each variant, built with its settings.
+    """The kernel ELF `name`, plus `name_<suffix>` for each variant, built with its settings, and
+    the listing `name.asm`/`name.sym` of the default one (`name_listing`).
 
     variants: {suffix: {setting: value}} with IMAGE_SETTINGS names, e.g.
       {"eager": {"sbrk_default": "eager"}, "ubsan": {"ubsan": "true"}}.
@@ -179,6 +222,7 @@ def kernel_image(
         linker_script = linker_script,
     )
     riscv_image(name = name, binary = ":" + name + "_bin", **kwargs)
+    elf_listing(name = name + "_listing", elf = ":" + name, srcs = srcs + hdrs, **kwargs)
     for suffix, settings in variants.items():
         riscv_image(
             name = name + "_" + suffix,
@@ -188,9 +232,10 @@ def kernel_image(
         )
 
 def user_program(name, srcs, deps = [], copts = [], **kwargs):
-    """A user program ELF `name` (C11 or C++20 sources) linked at 0 against //user:ulib.
+    """A user program ELF `name` (C11 or C++20 sources) linked at 0 against //user:ulib, and its
+    listing `name.asm`/`name.sym` (`name_listing`).
 
-    kwargs (e.g. visibility, tags) go to the image target.
+    kwargs (e.g. visibility, tags) go to the image and listing targets.
     """
     riscv_cc_binary(
         name = name + "_bin",
@@ -200,6 +245,12 @@ def user_program(name, srcs, deps = [], copts = [], **kwargs):
         linker_script = "//user:user.ld",
     )
     riscv_image(name = name, binary = ":" + name + "_bin", **kwargs)
+    elf_listing(
+        name = name + "_listing",
+        elf = ":" + name,
+        srcs = srcs + ["//user:ulib_srcs"],
+        **kwargs
+    )
 
 def _fs_image_impl(ctx):
     out = ctx.actions.declare_file(ctx.label.name + ".img")

@@ -5,8 +5,7 @@
 # Quit QEMU with Ctrl-A X.
 set -euo pipefail
 
-readonly USAGE="usage: run-qemu.sh [--harts N] [--mem SIZE] [--gdb [PORT]] [--kernel ELF|VARIANT] [--fs IMG] [--keep-fs] [-- QEMU-ARGS...]"
-readonly GDBINIT_PORT=26000  # the port tools/gdbinit connects to
+readonly USAGE="usage: run-qemu.sh [--harts N] [--mem SIZE] [--gdb [PORT]] [--gdbinit FILE] [--kernel ELF|VARIANT] [--fs IMG] [--keep-fs] [-- QEMU-ARGS...]"
 
 usage_error() {
   echo "run-qemu: $1; $USAGE" >&2
@@ -25,7 +24,9 @@ user_path() {
 
 harts=3
 mem=128M
+gdb=false
 gdb_port=""
+gdbinit=""
 kernel=""
 kernel_arg=""            # what the user gave --kernel: a variant's name or a path
 declare -A variants=()   # variant name -> ELF, from --variant (//:qemu's BUILD args)
@@ -45,12 +46,17 @@ while [[ $# -gt 0 ]]; do
       shift 2
       ;;
     --gdb)
-      gdb_port=$GDBINIT_PORT
+      gdb=true
       if [[ $# -ge 2 && $2 =~ ^[0-9]+$ ]]; then
         gdb_port=$2
         shift
       fi
       shift
+      ;;
+    --gdbinit)
+      [[ $# -ge 2 ]] || usage_error "--gdbinit needs a path"
+      gdbinit=$(user_path "$2")
+      shift 2
       ;;
     --kernel)
       [[ $# -ge 2 ]] || usage_error "--kernel needs a path or a variant name"
@@ -135,21 +141,32 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# --gdb: QEMU starts stopped with a gdb stub on loopback, on PORT or else on a port free now (so
+# two users of one machine do not collide), and the gdb command file for that port and kernel is
+# written from tools/gdbinit.tmpl (--gdbinit FILE, default lazyv6.gdb in the workspace root).
+start_gdb_stub() {
+  local template root
+  template=$(dirname "$(realpath "${BASH_SOURCE[0]}")")/gdbinit.tmpl
+  if [[ -z $gdb_port ]]; then
+    gdb_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  fi
+  root=${BUILD_WORKSPACE_DIRECTORY:-$PWD}
+  gdbinit=${gdbinit:-$root/lazyv6.gdb}
+  sed -e "s|@KERNEL@|$(realpath "$kernel")|" -e "s|@PORT@|$gdb_port|" -e "s|@SOURCE_ROOT@|$root|" \
+    "$template" >"$gdbinit"
+  qemu+=(-S -gdb "tcp:127.0.0.1:$gdb_port")
+  echo "run-qemu: QEMU is stopped at the first instruction, waiting for gdb on port $gdb_port." >&2
+  echo "run-qemu: attach with: gdb-multiarch -x $gdbinit" >&2
+}
+
 qemu=(
   qemu-system-riscv64 -machine virt -bios none -kernel "$kernel_abs" -m "$mem" -smp "$harts" -nographic
   -global virtio-mmio.force-legacy=false
   -drive "file=$fs_copy,if=none,format=raw,id=x0"
   -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 )
-if [[ -n $gdb_port ]]; then
-  qemu+=(-S -gdb "tcp::$gdb_port")
-  echo "run-qemu: QEMU is stopped at the first instruction, waiting for gdb on port $gdb_port." >&2
-  if [[ $gdb_port == "$GDBINIT_PORT" ]]; then
-    echo "run-qemu: attach from the workspace root: gdb-multiarch -x tools/gdbinit" >&2
-  else
-    echo "run-qemu: attach with: gdb-multiarch -ex 'set architecture riscv:rv64'" \
-      "-ex 'symbol-file $kernel_abs' -ex 'target remote :$gdb_port'" >&2
-  fi
+if $gdb; then
+  start_gdb_stub
 fi
 echo "run-qemu: booting $kernel ($harts harts, $mem) on a copy of $fs; quit with Ctrl-A X" >&2
 

@@ -5,7 +5,9 @@ USER_PROGRAMS lists every program's label; the fs image stores each at /<target 
 
 load("//toolchains:lazyv6.bzl", "user_program")
 
-# Names of the programs in user/ (user/BUILD.bazel builds each, from <name>.cc unless it says otherwise).
+# Names of the programs in user/: adding a program is adding its name here. user/BUILD.bazel
+# builds each from <name>.c (C11) or <name>.cc (C++20) unless its _SRCS says otherwise, and the
+# fs image stores it as /<name>.
 PROGRAM_NAMES = [
     "cat",
     "consoletest",
@@ -18,6 +20,7 @@ PROGRAM_NAMES = [
     "hello_c",
     "init",
     "kill",
+    "lazydemo",
     "lazytest",
     "ln",
     "logstress",

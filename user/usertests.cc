@@ -5,6 +5,7 @@
  *   usertests -q       quick tests only
  *   usertests -c       loop forever, stopping at the first failure
  *   usertests -C       loop forever, going on after failures
+ *   usertests -l       list the tests, one "quick NAME" or "slow NAME" line each
  *   usertests NAME...  only the named tests
  *
  * Each test runs in a forked child and passes if that child exits 0. Free physical pages are
@@ -176,6 +177,15 @@ bool run_round(const Options& opt) {
   return failed == 0;
 }
 
+// Prints every test as "quick NAME" or "slow NAME", in running order: the build checks its
+// per-test targets (tests/usertests) against this list.
+void list_tests() {
+  for (const Test& t : kQuickTests)
+    printf("quick %s\n", t.name);
+  for (const Test& t : kSlowTests)
+    printf("slow %s\n", t.name);
+}
+
 bool known(const char* name) {
   for (const Test& t : kQuickTests)
     if (strcmp(t.name, name) == 0) return true;
@@ -195,12 +205,15 @@ int main(int argc, char* argv[]) {
       opt.loop = Loop::UntilFailure;
     } else if (strcmp(argv[i], "-C") == 0) {
       opt.loop = Loop::Forever;
+    } else if (strcmp(argv[i], "-l") == 0) {
+      list_tests();
+      exit(0);
     } else if (argv[i][0] != '-' && known(argv[i])) {
       if (opt.nnames == 0) opt.names = argv + i;
       // Compact the names in place, starting at the first name's slot.
       opt.names[opt.nnames++] = argv[i];
     } else {
-      printf("usage: usertests [-q] [-c] [-C] [testname...]\n");
+      printf("usage: usertests [-q] [-c] [-C] [-l] [testname...]\n");
       if (argv[i][0] != '-') printf("usertests: no test named %s\n", argv[i]);
       exit(1);
     }
