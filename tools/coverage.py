@@ -77,6 +77,19 @@ def elf_sections(path):
     return data, sections, symbols
 
 
+def physical_address(data, vaddr):
+    """The load (physical) address of virtual address `vaddr` in the ELF image `data`, from the
+    PT_LOAD segment that holds it: the kernel is linked in the upper half and loaded at KERNBASE."""
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        p_type, _, _, p_vaddr, p_paddr, _, p_memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == 1 and p_vaddr <= vaddr < p_vaddr + p_memsz:  # PT_LOAD
+            return vaddr - p_vaddr + p_paddr
+    fail("no loadable segment holds address 0x%x" % vaddr)
+
+
 class Guest:
     """QEMU with the console on pipes (a reader thread keeps the transcript) and the human
     monitor on a Unix socket."""
@@ -248,7 +261,8 @@ def main():
                         fail("`%s` did not pass (%s); see %s/console.log" % (command, got, out))
                 guest.expect(["\n$ "], args.timeout)
             dump = os.path.join(tmp, "counters.bin")
-            reply = guest.monitor('pmemsave 0x%x %d "%s"' % (cnts_addr, cnts_size, dump))
+            reply = guest.monitor('pmemsave 0x%x %d "%s"' % (
+                physical_address(elf_data, cnts_addr), cnts_size, dump))
             if not os.path.exists(dump):
                 fail("pmemsave wrote nothing: %s" % reply)
             with open(dump, "rb") as f:
