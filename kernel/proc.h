@@ -161,6 +161,7 @@ Result<int> fork();
 // Waits for a child to exit; copies its status to user address `addr` (if non-zero); returns its pid.
 Result<int> wait(uint64 addr);
 // Marks process `pid` killed; it exits the next time it crosses the user/kernel boundary.
+// Error::NotFound if there is no such process, Error::Invalid for init, which nobody may kill.
 Result<void> kill(int pid);
 // Whether p has been killed (atomic read, no lock needed).
 inline bool killed(Proc* p) { return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0; }

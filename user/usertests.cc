@@ -83,12 +83,21 @@ constexpr Test kQuickTests[] = {
     {truncrace, "truncrace"},
     {linkunlink, "linkunlink"},
     {smallfiles, "smallfiles"},
+    // kernel limits a user can reach
+    {itablefull, "itablefull"},
+    {bcachefull, "bcachefull"},
+    {killinit, "killinit"},
+    {initretry, "initretry"},
+    {writepartial, "writepartial"},
+    {pgptekernel, "pgptekernel"},
 };
 
 constexpr Test kSlowTests[] = {
     {diskfull, "diskfull"},   {inodefull, "inodefull"}, {bigdir, "bigdir"},
     {memexhaust, "memexhaust"}, {lazyoom, "lazyoom"},   {manyforks, "manyforks"},
     {execoom, "execoom"},     {hugefork, "hugefork"},
+    {writeeof, "writeeof"},
+    {nlinkmax, "nlinkmax"},
 };
 
 enum class Loop { Once, UntilFailure, Forever };

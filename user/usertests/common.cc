@@ -64,10 +64,11 @@ uint64 stack_guard(const char* s) {
   uint64 va = PGROUNDDOWN(current_sp());
   for (int i = 0; i <= USERSTACK + 1; i++) {
     va -= PGSIZE;
-    uint64 pte = pgpte(reinterpret_cast<void*>(va));
-    if ((pte & PTE_V) && !(pte & PTE_U)) return va;
+    uint64 below = pgpte(reinterpret_cast<void*>(va - PGSIZE));
+    if (pgpte(reinterpret_cast<void*>(va)) == 0 && (below & PTE_U))
+      return va;
   }
-  FAIL("no page without PTE_U below the stack (sp %lx)", current_sp());
+  FAIL("no kernel-only page between the stack and the data (sp %lx)", current_sp());
 }
 
 char* align_break(const char* s) {

@@ -102,7 +102,8 @@ bool exec_fails(const char* s, const char* path, const char* const* argv);
 // into out (NUL-terminated) and returns the child's exit status.
 int run_capture(const char* s, const char* path, const char* const* argv, char* out, int max);
 
-// The page below the user stack: mapped without PTE_U (found with pgpte).
+// The page below the user stack: mapped without PTE_U, so pgpte shows 0 for it, between the stack
+// and the data, which are user pages.
 uint64 stack_guard(const char* s);
 
 // Makes the break page-aligned (eagerly filling the current page) and returns it.
@@ -233,5 +234,14 @@ void lazyoom(const char* s);
 void manyforks(const char* s);
 void execoom(const char* s);
 void hugefork(const char* s);
+void writeeof(const char* s);
+// robust.cc (nlinkmax is a slow test)
+void itablefull(const char* s);
+void bcachefull(const char* s);
+void killinit(const char* s);
+void initretry(const char* s);
+void writepartial(const char* s);
+void pgptekernel(const char* s);
+void nlinkmax(const char* s);
 
 #endif
