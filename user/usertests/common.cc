@@ -198,6 +198,27 @@ int count_free_fds() {
   return n;
 }
 
+int make_orphan(const char* s) {
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  int pid = xfork(s);
+  if (pid == 0) {
+    int g = xfork(s);
+    if (g == 0) {
+      pause(3);
+      exit(0);
+    }
+    write(fds[1], &g, sizeof g);
+    exit(0);
+  }
+  int g = 0;
+  CHECK(read(fds[0], &g, sizeof g) == sizeof g);
+  close(fds[0]);
+  close(fds[1]);
+  CHECK(xwait(s, pid) == 0);
+  return g;
+}
+
 bool wait_gone(int pid) {
   struct memstat ms;
   for (int i = 0; i < 100; i++) {

@@ -180,23 +180,7 @@ void bcachefull(const char* s) {
 // Nobody may kill init (pid 1), and init lives on: it still reaps an orphan afterwards.
 void killinit(const char* s) {
   CHECKF(kill(1) == -1, "kill(1) succeeded");
-  int fds[2];
-  CHECK(pipe(fds) == 0);
-  int pid = xfork(s);
-  if (pid == 0) {
-    int g = xfork(s);
-    if (g == 0) {
-      pause(2);
-      exit(0);
-    }
-    write(fds[1], &g, sizeof g);
-    exit(0);
-  }
-  int g = 0;
-  CHECK(read(fds[0], &g, sizeof g) == sizeof g);
-  close(fds[0]);
-  close(fds[1]);
-  CHECK(xwait(s, pid) == 0);
+  int g = make_orphan(s);
   CHECKF(wait_gone(g), "orphan %d never went away: is init alive?", g);
 }
 

@@ -145,6 +145,10 @@ void name_num(char* out, const char* prefix, int n);
 // How many more file descriptors this process can get (probed with dup, then closed again).
 int count_free_fds();
 
+// Forks a child that forks a grandchild (which pauses 3 ticks and exits) and exits at once;
+// returns the grandchild's pid, an orphan that only init can reap.
+int make_orphan(const char* s);
+
 // Waits (bounded, about 10 s) until process pid no longer exists; true if it went away.
 bool wait_gone(int pid);
 
