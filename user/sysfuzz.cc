@@ -25,10 +25,11 @@
 // ELF files with one or two hostile fields; and valid-ish values, so that calls get deep: files,
 // directories, devices, links and pipes in a scratch tree, a cwd that wanders into it (and gets
 // removed under itself), lazy and eager sbrk up and down, fork, wait, kill, exec. Now and then a
-// batch hoards: it forks up to 32 children that each hold a cwd of their own, 12 open files and a
-// pipe, and fuzzes on while they hold them, so that the inode table, the file table and the process
-// table are full for its calls; released together, the hoarders read blocks that are mostly no
-// longer cached, more readers at once than the buffer cache has buffers. A touch reads or
+// batch hoards: it forks 24 to 48 children that each hold a cwd, 7 open files and a pipe (in
+// /sfz/hoard: 64 inodes, more than the inode table holds), and fuzzes on while they hold them, so
+// that the inode table, the file table and the process table are full for its calls; then it
+// pushes their files out of the buffer cache and releases them together, into a burst of reads by
+// more processes than the cache has buffers. A touch reads or
 // writes an untouched lazy page (must be faulted in), or rarely a forbidden address (guard page,
 // a store to text or rodata, above sz, TRAPFRAME, an instruction fetch from the heap), after which
 // the process must be dead.
@@ -91,7 +92,7 @@ constexpr int kMaxReports = 21;                     // 21 reports of 24 bytes fi
 constexpr uint64 kLazyBytes = 64UL * 1024 * 1024;   // lazy region, never touched by the parent
 
 constexpr int kMaxGkids = 4;                        // children a batch child may have at once
-constexpr int kMaxHoarders = 32;                    // children of one hoard (see hoard())
+constexpr int kMaxHoarders = 48;                    // children of one hoard (see hoard())
 constexpr int kMaxPipes = NOFILE;
 constexpr int kWatchdogTicks = 600;                 // a batch running longer than 60 s is hung
 constexpr int kTickerTicks = 10;                    // how often the parent checks the watchdog
@@ -1234,6 +1235,7 @@ constexpr const char* kHoardRoot = "/sfz/hoard";
 constexpr int kHoardDirs = 8;
 constexpr int kHoardFiles = 56;
 constexpr int kFilesPerHoarder = 7;
+constexpr int kChurnBlocks = 2 * NBUF; // hoard/churn: read before a release, it evicts the files
 static_assert(kHoardDirs + kHoardFiles > NINODE);
 static_assert(kHoardDirs * kFilesPerHoarder == kHoardFiles && kMaxHoarders <= kHoardFiles);
 
@@ -1293,10 +1295,15 @@ bool make_hoard() {
   }
   char block[BSIZE];
   memset(block, 'h', sizeof(block));
-  for (int i = 0; i < kHoardFiles; i++) {
-    hoard_path(path, "f", i);
+  for (int i = 0; i <= kHoardFiles; i++) {
+    if (i < kHoardFiles)
+      hoard_path(path, "f", i);
+    else
+      append(path, append(path, 0, kHoardRoot), "/churn");
     int fd = open(path, O_CREATE | O_WRONLY);
-    bool ok = fd >= 0 && write(fd, block, BSIZE) == BSIZE;
+    bool ok = fd >= 0;
+    for (int b = 0; ok && b < (i < kHoardFiles ? 1 : kChurnBlocks); b++)
+      ok = write(fd, block, BSIZE) == BSIZE;
     if (fd >= 0)
       close(fd);
     if (!ok)
@@ -1305,11 +1312,32 @@ bool make_hoard() {
   return true;
 }
 
-// Forks a crowd of hoarders (8 to kMaxHoarders; forks fail once the process table is full) and
+// Opens hoard/churn (before the hoarders fill the inode table); -1 if it cannot.
+int open_churn() {
+  char path[48];
+  append(path, append(path, 0, kHoardRoot), "/churn");
+  int fd = open(path, O_RDONLY);
+  if (fd >= 0)
+    S.kind[fd] = FdKind::Protected;
+  return fd;
+}
+
+// Reads all of hoard/churn through the buffer cache, so that the hoarders' blocks are no longer
+// cached, and closes it.
+void churn_cache(int fd) {
+  if (fd < 0)
+    return; // no fd or no inode was free: the burst may find its blocks cached
+  while (read(fd, scratch_str(1), BSIZE) == BSIZE) {
+  }
+  close(fd);
+  S.kind[fd] = FdKind::None;
+}
+
+// Forks a crowd of hoarders (24 to kMaxHoarders; forks fail once the process table is full) and
 // fuzzes on while they all hold their cwds, files and pipes: more than NINODE inodes, and with a
 // few batches hoarding at once NFILE files and NPROC processes, so the calls made meanwhile meet
-// full tables. Then it releases them together, which makes a burst of reads of uncached blocks
-// (more readers than NBUF buffers), and reaps them.
+// full tables. Then it pushes their files out of the buffer cache and releases them together,
+// which makes a burst of reads of uncached blocks (more readers than NBUF buffers), and reaps them.
 void hoard() {
   Rng& r = S.rng;
   int ready[2], release[2];
@@ -1321,7 +1349,8 @@ void hoard() {
     return;
   }
   S.kind[ready[0]] = S.kind[ready[1]] = S.kind[release[0]] = S.kind[release[1]] = FdKind::Protected;
-  int n = 8 + static_cast<int>(r.below(kMaxHoarders - 7));
+  int churn = open_churn();
+  int n = 24 + static_cast<int>(r.below(kMaxHoarders - 23));
   S.nhoard = 0;
   for (int k = 0; k < n; k++) {
     int pid = fork();
@@ -1346,6 +1375,7 @@ void hoard() {
   for (int i = 0; i < steps && S.cur_sz >= L.scratch + kScratchBytes; i++)
     step();
   S.hoarding = false;
+  churn_cache(churn);
   close(ready[0]);
   close(release[1]);
   S.kind[ready[0]] = S.kind[release[1]] = FdKind::None;
