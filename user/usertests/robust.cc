@@ -264,28 +264,62 @@ void initretry(const char* s) {
   CHECK(unlink("irt") == 0);
 }
 
+namespace {
+
+// nlinkmax's layout: kLinkWorkers processes, each with kDirsPerWorker small directories of at most
+// kLinksPerDir names (short directories keep each lookup cheap; the workers run in parallel).
+constexpr int kLinkWorkers = 4, kDirsPerWorker = 32, kLinksPerDir = 256;
+static_assert(kLinkWorkers * kDirsPerWorker * kLinksPerDir >= MAXLINK - 1);
+
+// Name i of worker w (i < kDirsPerWorker * kLinksPerDir): nlm/d<dir>/<j>.
+void link_name(char* out, int w, int i) {
+  name_2(out, "nlm/d", w * kDirsPerWorker + i / kLinksPerDir, "/", i % kLinksPerDir);
+}
+
+// Forks the workers; worker w runs op(w, i) for its names i < count(w), exits 1 at the first that
+// fails. Fails the test unless every worker succeeded.
+template <typename Op> void link_workers(const char* s, int total, Op op) {
+  for (int w = 0; w < kLinkWorkers; w++) {
+    int count = total - w * kDirsPerWorker * kLinksPerDir;
+    if (count > kDirsPerWorker * kLinksPerDir)
+      count = kDirsPerWorker * kLinksPerDir;
+    if (xfork(s) == 0) {
+      for (int i = 0; i < count; i++)
+        if (!op(w, i))
+          exit(1);
+      exit(0);
+    }
+  }
+  for (int w = 0; w < kLinkWorkers; w++) {
+    int st = -99;
+    CHECKF(wait(&st) > 0 && st == 0, "a link worker failed (status %d)", st);
+  }
+}
+
+} // namespace
+
 // A file may have MAXLINK (32767) links, nlink's largest value, and no more: one more link fails
 // and leaves the count alone, so that unlinking every name frees the inode exactly once.
 void nlinkmax(const char* s) {
-  constexpr int kPerDir = 512; // names per directory: lookups stay short
+  constexpr int kDirs = kLinkWorkers * kDirsPerWorker;
   char name[32];
   CHECK(mkdir("nlm") == 0);
   CHECK(write_file("nlm/f", "linked", 6) == 6);
-  int links = 1;
-  int dirs = 0;
-  for (; links < MAXLINK; dirs++) {
-    name_num(name, "nlm/d", dirs);
+  for (int d = 0; d < kDirs; d++) {
+    name_num(name, "nlm/d", d);
     CHECK(mkdir(name) == 0);
-    for (int j = 0; j < kPerDir && links < MAXLINK; j++, links++) {
-      name_2(name, "nlm/d", dirs, "/", j);
-      CHECKF(link("nlm/f", name) == 0, "link %d (%s) failed", links + 1, name);
-    }
   }
+  link_workers(s, MAXLINK - 1, [](int w, int i) {
+    char path[32];
+    link_name(path, w, i);
+    return link("nlm/f", path) == 0;
+  });
+
   struct stat st;
   int fd = open("nlm/f", O_RDONLY);
   CHECK(fd >= 0);
   CHECK(fstat(fd, &st) == 0);
-  CHECKF(st.nlink == MAXLINK, "nlink %d after %d links", st.nlink, links);
+  CHECKF(st.nlink == MAXLINK, "nlink %d after %d links", st.nlink, MAXLINK);
   CHECKF(link("nlm/f", "nlm/over") == -1, "link number %d succeeded", MAXLINK + 1);
   CHECK(!exists("nlm/over"));
   CHECK(fstat(fd, &st) == 0 && st.nlink == MAXLINK);
@@ -293,12 +327,12 @@ void nlinkmax(const char* s) {
   CHECK(link("nlm/f", "nlm/d0/0") == 0); // a freed count may be used again
   CHECK(link("nlm/f", "nlm/over") == -1);
 
-  for (int d = 0; d < dirs; d++) {
-    for (int j = 0; j < kPerDir; j++) {
-      name_2(name, "nlm/d", d, "/", j);
-      if (unlink(name) != 0)
-        break; // the last directory is not full
-    }
+  link_workers(s, MAXLINK - 1, [](int w, int i) {
+    char path[32];
+    link_name(path, w, i);
+    return unlink(path) == 0;
+  });
+  for (int d = 0; d < kDirs; d++) {
     name_num(name, "nlm/d", d);
     CHECKF(unlink(name) == 0, "unlink %s", name);
   }

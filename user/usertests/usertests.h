@@ -239,7 +239,7 @@ void manyforks(const char* s);
 void execoom(const char* s);
 void hugefork(const char* s);
 void writeeof(const char* s);
-// robust.cc (nlinkmax is a slow test)
+// robust.cc (nlinkmax runs only when named)
 void itablefull(const char* s);
 void bcachefull(const char* s);
 void killinit(const char* s);
