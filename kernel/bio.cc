@@ -6,15 +6,17 @@
 
 #include "kernel/param.h"
 #include "kernel/printf.h"
+#include "kernel/proc.h"
 #include "kernel/spinlock.h"
 #include "kernel/virtio_disk.h"
 
 namespace {
 
 struct BufCache {
-  Spinlock lock{"bcache"}; // guards every Buf's dev, blockno, refcnt, prev, next
+  Spinlock lock{"bcache"}; // guards every Buf's dev, blockno, refcnt, prev, next, and waiters
   Buf buf[NBUF];
-  Buf head; // list sentinel; holds no block
+  Buf head;                         // list sentinel; holds no block
+  int waiters GUARDED_BY(lock) = 0; // processes sleeping in bget until a buffer is unreferenced
 };
 
 constinit BufCache bcache;
@@ -30,20 +32,23 @@ void move_to_front_locked(Buf* b) REQUIRES(bcache.lock) {
 }
 
 // Returns a referenced buffer for (dev, blockno): the cached one if present, otherwise the least
-// recently used unreferenced buffer, relabelled and marked invalid. Returns it locked (sleeps); the
-// analysis cannot follow a lock handed out through a returned pointer.
+// recently used unreferenced buffer, relabelled and marked invalid. When every buffer is referenced
+// it sleeps until one is released (see fslogic::log_capacity for why one always will be). Returns
+// it locked (sleeps); the analysis cannot follow a lock handed out through a returned pointer.
 Buf* bget(uint dev, uint blockno) NO_THREAD_SAFETY_ANALYSIS {
   Buf* found = nullptr;
   {
     SpinGuard guard(bcache.lock);
-    for (Buf* b = bcache.head.next; b != &bcache.head; b = b->next) {
-      if (b->dev == dev && b->blockno == blockno) {
-        b->refcnt++;
-        found = b;
-        break;
+    while (found == nullptr) {
+      for (Buf* b = bcache.head.next; b != &bcache.head; b = b->next) {
+        if (b->dev == dev && b->blockno == blockno) {
+          b->refcnt++;
+          found = b;
+          break;
+        }
       }
-    }
-    if (found == nullptr) {
+      if (found != nullptr)
+        break;
       // Not cached: recycle the least recently used buffer nobody references.
       for (Buf* b = bcache.head.prev; b != &bcache.head; b = b->prev) {
         if (b->refcnt == 0) {
@@ -55,12 +60,24 @@ Buf* bget(uint dev, uint blockno) NO_THREAD_SAFETY_ANALYSIS {
           break;
         }
       }
+      if (found == nullptr) {
+        // Another process may cache this very block meanwhile: look again after waking.
+        bcache.waiters++;
+        sleep(&bcache, bcache.lock);
+        bcache.waiters--;
+      }
     }
   }
-  if (found == nullptr)
-    panic("bget: no free buffers (all %d in use)", NBUF);
   found->lock.acquire();
   return found;
+}
+
+// Drops one reference to b; a buffer nobody references any more may be recycled, so wake bget's
+// waiters. Requires bcache.lock.
+void unref_locked(Buf* b) REQUIRES(bcache.lock) {
+  b->refcnt--;
+  if (b->refcnt == 0 && bcache.waiters > 0)
+    wakeup(&bcache);
 }
 
 } // namespace
@@ -99,7 +116,7 @@ void brelse(Buf* b) NO_THREAD_SAFETY_ANALYSIS {
     panic("brelse: buffer %u not locked", b->blockno);
   b->lock.release();
   SpinGuard guard(bcache.lock);
-  b->refcnt--;
+  unref_locked(b);
   if (b->refcnt == 0)
     move_to_front_locked(b);
 }
@@ -113,5 +130,5 @@ void bunpin(Buf* b) {
   SpinGuard guard(bcache.lock);
   if (b->refcnt == 0)
     panic("bunpin: buffer %u not pinned", b->blockno);
-  b->refcnt--;
+  unref_locked(b);
 }

@@ -36,8 +36,8 @@ struct Buf {
 
 // Links the NBUF buffers into the LRU list. Hart 0, once, before any bread().
 void binit();
-// Returns a locked buffer with the contents of block `blockno` of `dev`. Sleeps for the disk.
-// Panics if every buffer is in use (a kernel bug: no operation needs more than NBUF at once).
+// Returns a locked buffer with the contents of block `blockno` of `dev`. Sleeps for the disk, and
+// while every buffer is in use. Needs a process context.
 [[nodiscard]] Buf* bread(uint dev, uint blockno);
 // Writes b's data to the disk now. The caller holds b->lock.
 void bwrite(Buf* b);

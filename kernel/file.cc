@@ -87,7 +87,7 @@ void fileclose(File* f) {
 Result<void> filestat(File* f, uint64 addr) {
   if (f->type != FileType::Inode && f->type != FileType::Device)
     return Error::BadFd;
-  struct stat st {};
+  struct stat st{};
   ilock(f->ip);
   stati(f->ip, &st);
   iunlock(f->ip);
@@ -133,7 +133,9 @@ Result<int> filewrite(File* f, uint64 addr, int n) {
     return dev->write(/*user_src=*/true, addr, n);
   }
   case FileType::Inode: {
-    // Write a few blocks per transaction so no transaction can exceed the log.
+    // Write a few blocks per transaction so no transaction can exceed the log. A write that stops
+    // part-way (disk full, or the buffer turns bad) returns the bytes it wrote, all of them logged;
+    // only a write that wrote nothing fails.
     int done = 0;
     while (done < n) {
       int chunk = n - done < kMaxWriteChunk ? n - done : kMaxWriteChunk;
@@ -146,12 +148,12 @@ Result<int> filewrite(File* f, uint64 addr, int n) {
       iunlock(f->ip);
       end_op();
       if (!r.ok())
-        return r.error();
+        return done > 0 ? Result<int>(done) : r.error();
+      done += r.value();
       if (r.value() != chunk)
-        return Error::NoSpace; // disk full or bad address part-way
-      done += chunk;
+        break;
     }
-    return n;
+    return done;
   }
   case FileType::None:
     break;

@@ -96,8 +96,9 @@ void bfree(const Inode* ip, uint b) {
 enum class Bmap : bool { Lookup, Allocate };
 
 // The disk block holding block bn of ip's contents. With Bmap::Allocate, missing blocks (and the
-// indirect block) are allocated, and Error::NoSpace means the disk is full; with Bmap::Lookup a
-// missing block is 0. bn must be below MAXFILE (callers check the byte range first).
+// indirect block) are allocated, and Error::NoSpace means the disk is full (nothing is then left
+// allocated); with Bmap::Lookup a missing block is 0. bn must be below MAXFILE (callers check the
+// byte range first).
 Result<uint> bmap(Inode* ip, uint bn, Bmap mode) REQUIRES(ip->lock) {
   fslogic::BlockIndex where = fslogic::block_index(bn);
   if (where.slot == fslogic::BlockSlot::Beyond)
@@ -115,11 +116,13 @@ Result<uint> bmap(Inode* ip, uint bn, Bmap mode) REQUIRES(ip->lock) {
   }
 
   uint ind = ip->addrs[NDIRECT];
+  bool new_ind = false;
   if (ind == 0) {
     if (mode == Bmap::Lookup)
       return 0u;
     TRY_ASSIGN(ind, balloc(ip->dev));
     ip->addrs[NDIRECT] = ind;
+    new_ind = true;
   }
   check_data_block(ip, ind);
   Buf* bp = bread(ip->dev, ind);
@@ -129,6 +132,10 @@ Result<uint> bmap(Inode* ip, uint bn, Bmap mode) REQUIRES(ip->lock) {
     Result<uint> r = balloc(ip->dev);
     if (!r.ok()) {
       brelse(bp);
+      if (new_ind) { // an indirect block pointing at nothing would stay allocated past the size
+        bfree(ip, ind);
+        ip->addrs[NDIRECT] = 0;
+      }
       return r.error();
     }
     addr = r.value();
@@ -165,6 +172,8 @@ bool last_ref_to_unlinked(const Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFET
 // want_parent, stops one element early, copies the last element into name and returns the parent.
 Inode* namex(const char* path, bool want_parent, char* name) {
   Inode* ip = (*path == '/') ? iget(ROOTDEV, ROOTINO) : idup(myproc()->cwd);
+  if (ip == nullptr)
+    return nullptr; // the inode table is full
   while ((path = fslogic::skipelem(path, name)) != nullptr) {
     ilock(ip);
     if (ip->type != T_DIR) {
@@ -175,11 +184,11 @@ Inode* namex(const char* path, bool want_parent, char* name) {
       iunlock(ip); // stop one level early
       return ip;
     }
-    Inode* next = dirlookup(ip, name, nullptr);
+    Result<Inode*> next = dirlookup(ip, name, nullptr);
     iunlockput(ip);
-    if (next == nullptr)
+    if (!next.ok())
       return nullptr;
-    ip = next;
+    ip = next.value();
   }
   if (want_parent) { // the path was "/" (or only slashes): it has no parent
     iput(ip);
@@ -198,6 +207,8 @@ Inode* namex(const char* path, bool want_parent, char* name) {
 static void check_root(int dev) {
   begin_op();
   Inode* root = iget(dev, ROOTINO);
+  if (root == nullptr)
+    panic("fsinit: inode table full at boot");
   ilock(root);
   short type = root->type;
   iunlockput(root);
@@ -244,11 +255,17 @@ Result<Inode*> ialloc(uint dev, short type) {
     Buf* bp = bread(dev, IBLOCK(inum, sb));
     dinode* dip = reinterpret_cast<dinode*>(bp->data) + inum % IPB;
     if (dip->type == 0) { // a free inode
+      // Take a table entry first, so that a full table leaves the disk unchanged.
+      Inode* ip = iget(dev, inum);
+      if (ip == nullptr) {
+        brelse(bp);
+        return Error::NoSpace;
+      }
       memset(dip, 0, sizeof(*dip));
       dip->type = type;
       log_write(bp); // marks it allocated on the disk
       brelse(bp);
-      return iget(dev, inum);
+      return ip;
     }
     brelse(bp);
   }
@@ -283,7 +300,7 @@ Inode* iget(uint dev, uint inum) {
       empty = &ip;
   }
   if (empty == nullptr)
-    panic("iget: inode table full (%d in use)", NINODE);
+    return nullptr; // NINODE inodes in use: the caller's system call fails
   empty->dev = dev;
   empty->inum = inum;
   empty->ref = 1;
@@ -416,6 +433,16 @@ Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
   Error failure = Error::Invalid;
   bool failed = false;
   while (tot < n) {
+    // One piece inside one block and one user page: copyin moves a page's bytes all or none, so a
+    // bad source leaves the block untouched and every byte counted in tot is logged.
+    uint m = fslogic::write_piece(off, src, n - tot, user_src);
+    // Check the source before bmap can allocate a block that no byte would then fill.
+    char probe = 0;
+    if (!either_copyin(&probe, user_src, src, 1).ok()) {
+      failed = true;
+      failure = Error::BadAddress;
+      break;
+    }
     Result<uint> addr = bmap(ip, off / BSIZE, Bmap::Allocate);
     if (!addr.ok()) { // disk full
       failed = true;
@@ -423,9 +450,8 @@ Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
       break;
     }
     Buf* bp = bread(ip->dev, addr.value());
-    uint m = n - tot < BSIZE - off % BSIZE ? n - tot : BSIZE - off % BSIZE;
     if (!either_copyin(bp->data + off % BSIZE, user_src, src, m).ok()) {
-      brelse(bp);
+      brelse(bp); // nothing was copied: the page checked above is the same one
       failed = true;
       failure = Error::BadAddress;
       break;
@@ -451,7 +477,7 @@ bool namecmp(const char* s, const char* t) {
   return fslogic::name_equal(s, t);
 }
 
-Inode* dirlookup(Inode* dp, const char* name, uint* poff) {
+Result<Inode*> dirlookup(Inode* dp, const char* name, uint* poff) {
   if (dp->type != T_DIR)
     panic("dirlookup: inode %u is not a directory", dp->inum);
   dirent de{};
@@ -464,20 +490,27 @@ Inode* dirlookup(Inode* dp, const char* name, uint* poff) {
     if (namecmp(name, de.name)) {
       if (poff != nullptr)
         *poff = off;
-      return iget(dp->dev, de.inum);
+      Inode* ip = iget(dp->dev, de.inum);
+      if (ip == nullptr)
+        return Error::NoSpace;
+      return ip;
     }
   }
-  return nullptr;
+  return Error::NotFound;
 }
 
 Result<void> dirlink(Inode* dp, const char* name, uint inum) {
   // A directory already unlinked (someone's cwd may still be inside it) takes no new names: an
   // entry there would be unreachable from / and its inode lost on disk once the process leaves.
-  if (dp->nlink < 1) return Error::NotFound;
-  if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
-    iput(ip);
+  if (dp->nlink < 1)
+    return Error::NotFound;
+  Result<Inode*> existing = dirlookup(dp, name, nullptr);
+  if (existing.ok()) {
+    iput(existing.value());
     return Error::Exists;
   }
+  if (existing.error() != Error::NotFound)
+    return existing.error(); // present or not, it cannot be told: add nothing
   // Find an empty slot, or append at the end.
   dirent de{};
   uint off = 0;

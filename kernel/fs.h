@@ -39,6 +39,9 @@ struct dinode {
   uint addrs[NDIRECT + 1]; /* Data block addresses; the last is the indirect block */
 };
 
+/* Most links an inode may have: nlink is a 16-bit signed count. */
+#define MAXLINK 32767
+
 /* Inodes per block. */
 #define IPB (BSIZE / sizeof(struct dinode))
 

@@ -9,6 +9,7 @@
 #include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
 #include "kernel/param.h"
+#include "kernel/riscv.h"
 
 namespace fslogic {
 
@@ -99,6 +100,15 @@ constexpr WriteCheck write_check(uint size, uint off, uint n) {
   return WriteCheck::Ok;
 }
 
+// How many of the `left` bytes to write at file offset off from address src go in one piece of
+// writei: up to the end of the disk block, and for a user source up to the end of its page too.
+constexpr uint write_piece(uint off, uint64 src, uint left, bool user_src) {
+  uint m = BSIZE - off % BSIZE;
+  if (user_src && PGSIZE - src % PGSIZE < m)
+    m = static_cast<uint>(PGSIZE - src % PGSIZE);
+  return left < m ? left : m;
+}
+
 // ---- Superblock ----
 
 // First data block: blocks [datastart, size) are the data region, everything below is metadata.
@@ -147,6 +157,22 @@ constexpr const char* superblock_problem(const superblock& sb, uint64 disk_block
 // True if b may hold file data or an indirect block: inside the data region of the image.
 constexpr bool is_data_block(const superblock& sb, uint b) {
   return b >= datastart(sb) && b < sb.size;
+}
+
+// ---- How many blocks one transaction may log ----
+
+// The log's capacity in blocks for a log region of nlog blocks and a cache of nbuf buffers: at most
+// LOGBLOCKS and nlog - 1 (one block is the header), and small enough that the cache can never fill
+// with buffers that only a commit can free. Every logged block stays pinned in the cache until its
+// transaction commits; besides those, each outstanding operation (at most capacity / MAXOPBLOCKS
+// of them, by begin_op's admission rule) may hold one buffer while it waits in bread for another,
+// and the commit itself needs one more. With capacity + operations + 1 <= nbuf a buffer is always
+// free or held by someone who will release it without waiting for a commit, so bread only waits.
+constexpr uint log_capacity(uint nlog, uint nbuf) {
+  uint cap = nlog - 1 < LOGBLOCKS ? nlog - 1 : LOGBLOCKS;
+  while (cap > 0 && cap + cap / MAXOPBLOCKS + 1 > nbuf)
+    cap--;
+  return cap;
 }
 
 // ---- Log header: { int n; int block[LOGBLOCKS]; } at the start of block sb.logstart ----

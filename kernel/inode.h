@@ -51,12 +51,13 @@ void iinit();
 void fsinit(int dev);
 
 // Allocates a free inode on dev, marks it with `type` on disk, and returns it referenced and
-// unlocked; Error::NoSpace when every inode is in use. Inside a transaction.
+// unlocked; Error::NoSpace when every inode on disk, or every entry of the inode table, is in use
+// (the disk is then unchanged). Inside a transaction.
 [[nodiscard]] Result<Inode*> ialloc(uint dev, short type);
 // Copies ip's fields to its dinode through the log. Inside a transaction.
 void iupdate(Inode* ip) REQUIRES(ip->lock);
 // Returns the in-memory inode for (dev, inum), referenced, unlocked, not necessarily read from
-// disk. Panics if the inode table is full.
+// disk; nullptr if all NINODE entries are in use.
 [[nodiscard]] Inode* iget(uint dev, uint inum);
 // Adds a reference to ip and returns it (for `ip2 = idup(ip)`).
 Inode* idup(Inode* ip);
@@ -88,14 +89,16 @@ void stati(Inode* ip, struct stat* st) REQUIRES(ip->lock);
 // True if the two directory names are equal (compares at most DIRSIZ bytes).
 [[nodiscard]] bool namecmp(const char* s, const char* t);
 // Looks for `name` in directory dp. Returns the entry's inode (referenced, unlocked) and, if poff
-// is not null, the entry's byte offset; nullptr if absent.
-[[nodiscard]] Inode* dirlookup(Inode* dp, const char* name, uint* poff) REQUIRES(dp->lock);
+// is not null, the entry's byte offset; Error::NotFound if absent, Error::NoSpace if the entry
+// exists but the inode table is full.
+[[nodiscard]] Result<Inode*> dirlookup(Inode* dp, const char* name, uint* poff) REQUIRES(dp->lock);
 // Adds the entry (name, inum) to directory dp. Error::Exists if name is present; NoSpace/TooBig if
 // the directory cannot grow. Inside a transaction.
 [[nodiscard]] Result<void> dirlink(Inode* dp, const char* name, uint inum) REQUIRES(dp->lock);
 
 // Returns the inode for path (absolute, or relative to the current process's cwd), referenced and
-// unlocked, or nullptr. Inside a transaction (it may iput).
+// unlocked, or nullptr (no such path, or the inode table is full). Inside a transaction (it may
+// iput).
 [[nodiscard]] Inode* namei(const char* path);
 // Like namei but returns the parent directory and copies the last element into name (DIRSIZ bytes);
 // nullptr for "/" or a missing parent.

@@ -27,7 +27,7 @@ struct Log {
   Spinlock lock{"log"};
   int dev = 0;       // set once by initlog
   uint start = 0;    // block number of the header; log slot i is block start + 1 + i
-  uint capacity = 0; // log slots: min(LOGBLOCKS, nlog - 1)
+  uint capacity = 0; // log slots an open transaction may use: fslogic::log_capacity
   int outstanding GUARDED_BY(lock) = 0; // operations between begin_op and end_op
   bool committing GUARDED_BY(lock) = false;
   // Guarded by `lock`, except while `committing`: then only the committing process touches it.
@@ -96,9 +96,11 @@ void commit() {
 
 void initlog(int dev, const superblock& sb) {
   static_assert(sizeof(fslogic::LogHeader) <= BSIZE, "log header must fit in one block");
+  static_assert(fslogic::log_capacity(LOGBLOCKS + 1, NBUF) >= MAXOPBLOCKS,
+                "the buffer cache is too small for a transaction of MAXOPBLOCKS blocks");
   log.dev = dev;
   log.start = sb.logstart;
-  log.capacity = sb.nlog - 1 < LOGBLOCKS ? sb.nlog - 1 : LOGBLOCKS;
+  log.capacity = fslogic::log_capacity(sb.nlog, NBUF);
   if (log.capacity < MAXOPBLOCKS)
     panic("initlog: log of %u blocks cannot hold one operation", sb.nlog);
   // Recovery: install a transaction committed before a crash, then clear the header.

@@ -394,6 +394,8 @@ Result<void> kill(int pid) {
     Proc* p = &slot;
     SpinGuard guard(p->lock);
     if (p->pid == pid && p->state != ProcState::Unused) {
+      if (p == initproc)
+        return Error::Invalid; // init must outlive every process it reaps
       setkilled(p);
       if (p->state == ProcState::Sleeping)
         p->state = ProcState::Runnable; // wake it to notice

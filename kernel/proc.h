@@ -169,6 +169,7 @@ Result<int> fork();
 // pid.
 Result<int> wait(uint64 addr);
 // Marks process `pid` killed; it exits the next time it crosses the user/kernel boundary.
+// Error::NotFound if there is no such process, Error::Invalid for init, which nobody may kill.
 Result<void> kill(int pid);
 // Whether p has been killed (atomic read, no lock needed).
 inline bool killed(Proc* p) {

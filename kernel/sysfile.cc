@@ -74,7 +74,8 @@ bool isdirempty(Inode* dp) REQUIRES(dp->lock) {
 
 // Creates path as a new inode of `type` and returns it referenced and UNLOCKED. Opening an existing
 // path with type T_FILE succeeds if it is a file or device (open's O_CREATE); anything else that
-// exists is Error::Exists. Inside a transaction.
+// exists is Error::Exists; a directory whose nlink is at MAXLINK takes no new subdirectory
+// (Error::TooBig). Inside a transaction.
 Result<Inode*> create(const char* path, short type, short major, short minor) {
   char name[DIRSIZ];
   Inode* dp = nameiparent(path, name);
@@ -82,7 +83,9 @@ Result<Inode*> create(const char* path, short type, short major, short minor) {
     return Error::NotFound;
   ilock(dp);
 
-  if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
+  Result<Inode*> existing = dirlookup(dp, name, nullptr);
+  if (existing.ok()) {
+    Inode* ip = existing.value();
     iunlockput(dp);
     ilock(ip);
     bool reuse = type == T_FILE && (ip->type == T_FILE || ip->type == T_DEVICE);
@@ -91,6 +94,14 @@ Result<Inode*> create(const char* path, short type, short major, short minor) {
       return ip;
     iput(ip);
     return Error::Exists;
+  }
+  if (existing.error() != Error::NotFound) { // it may exist: create nothing
+    iunlockput(dp);
+    return existing.error();
+  }
+  if (type == T_DIR && dp->nlink >= MAXLINK) { // the new ".." would overflow dp's nlink
+    iunlockput(dp);
+    return Error::TooBig;
   }
 
   Result<Inode*> made = ialloc(dp->dev, type);
@@ -130,7 +141,7 @@ Result<Inode*> create(const char* path, short type, short major, short minor) {
   return ip;
 }
 
-// link(old, new) inside a transaction.
+// link(old, new) inside a transaction. Error::TooBig if old already has MAXLINK links.
 Result<void> link_op(const char* old, const char* newpath) {
   Inode* ip = namei(old);
   if (ip == nullptr)
@@ -139,6 +150,10 @@ Result<void> link_op(const char* old, const char* newpath) {
   if (ip->type == T_DIR) {
     iunlockput(ip);
     return Error::IsDir;
+  }
+  if (ip->nlink >= MAXLINK) { // nlink is 16 bits on disk
+    iunlockput(ip);
+    return Error::TooBig;
   }
   ip->nlink++;
   iupdate(ip);
@@ -174,11 +189,12 @@ Result<void> unlink_op(const char* path) {
     return Error::Invalid;
   }
   uint off = 0;
-  Inode* ip = dirlookup(dp, name, &off);
-  if (ip == nullptr) {
+  Result<Inode*> found = dirlookup(dp, name, &off);
+  if (!found.ok()) {
     iunlockput(dp);
-    return Error::NotFound;
+    return found.error();
   }
+  Inode* ip = found.value();
   ilock(ip); // parent before child: the locking order namex uses too
   if (ip->nlink < 1)
     panic("unlink: inode %u has nlink %d", ip->inum, ip->nlink);

@@ -71,10 +71,13 @@ uint64 sys_uptime() {
   return ticks;
 }
 
+// pgpte(va): the leaf PTE mapping va, or 0 if there is none or the page is not the user's (no
+// PTE_U: the trap frame, the trampoline, the stack guard), whose PTE would disclose where kernel
+// memory lies.
 uint64 sys_pgpte() {
   uint64 va = argaddr(0);
   Pte* pte = walk(myproc()->pagetable, VirtAddr(va), Alloc::No);
-  return (pte == nullptr || !pte->valid()) ? 0 : pte->raw();
+  return (pte == nullptr || !pte->valid() || !pte->has(PteFlag::U)) ? 0 : pte->raw();
 }
 
 uint64 sys_kpgtbl() {

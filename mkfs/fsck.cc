@@ -217,8 +217,9 @@ class Checker {
   }
 
   // Pass 3: an inode has every block its size needs, all in the data region. Blocks past its size
-  // are only a warning: the kernel's writei leaves one when a copy from user memory or a block
-  // allocation fails midway (as in xv6); they stay allocated until the file is truncated.
+  // are only a warning: xv6's writei (and lazyv6's before it checked the source first) leaves one
+  // when a copy from user memory or a block allocation fails midway; they stay allocated until the
+  // file is truncated, and lazyv6's kernel no longer makes them.
   void check_blocks(uint32_t inum) {
     const DiskInode& d = info_[inum].d;
     uint64_t need = (uint64_t{d.size} + kBlockSize - 1) / kBlockSize;
@@ -244,7 +245,8 @@ class Checker {
     }
     if (beyond > 0) {
       warning(who(inum) + ": " + std::to_string(beyond) + " blocks allocated past its size " +
-              std::to_string(d.size) + " (left by a failed write; freed on truncate)");
+              std::to_string(d.size) +
+              " (left by a failed write of an older kernel; freed on truncate)");
     }
   }
 

@@ -2,14 +2,13 @@
 //
 //   sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c BATCH] [-b INDEX] [-v] [-P] [-K]
 //
-//   -s SEED   64-bit seed, decimal or 0x-hex (default: from uptime, fault and free-page counts; printed)
-//   -n CALLS  go on until at least this many fuzzed calls were made (default 100000)
-//   -p PROCS  batch children running at once (default 3, at most 8)
-//   -c BATCH  calls per batch child (default 1000)
-//   -b INDEX  run only batch INDEX of SEED, in one child, then check as usual (to replay a batch)
-//   -v        trace every call (number, arguments, built strings, result) on the console
-//   -P        profile: each batch that runs to its end prints the time spent per kind of step
-//   -K        keep the scratch tree /sfz at the end (to look at it; the run then ends there)
+//   -s SEED   64-bit seed, decimal or 0x-hex (default: from uptime, fault and free-page counts;
+//   printed) -n CALLS  go on until at least this many fuzzed calls were made (default 100000) -p
+//   PROCS  batch children running at once (default 3, at most 8) -c BATCH  calls per batch child
+//   (default 1000) -b INDEX  run only batch INDEX of SEED, in one child, then check as usual (to
+//   replay a batch) -v        trace every call (number, arguments, built strings, result) on the
+//   console -P        profile: each batch that runs to its end prints the time spent per kind of
+//   step -K        keep the scratch tree /sfz at the end (to look at it; the run then ends there)
 //
 // Every call is made by a forked "batch" child: batch i draws its steps from xorshift64* seeded
 // with splitmix64(SEED + i), so `sysfuzz -s SEED -b i -v` replays batch i and shows each call
@@ -25,7 +24,12 @@
 // strings that run off the end of memory or into the guard page; argv arrays that do; crafted
 // ELF files with one or two hostile fields; and valid-ish values, so that calls get deep: files,
 // directories, devices, links and pipes in a scratch tree, a cwd that wanders into it (and gets
-// removed under itself), lazy and eager sbrk up and down, fork, wait, kill, exec. A touch reads or
+// removed under itself), lazy and eager sbrk up and down, fork, wait, kill, exec. Now and then a
+// batch hoards: it forks 24 to 48 children that each hold a cwd, 7 open files and a pipe (in
+// /sfz/hoard: 64 inodes, more than the inode table holds), and fuzzes on while they hold them, so
+// that the inode table, the file table and the process table are full for its calls; then it
+// pushes their files out of the buffer cache and releases them together, into a burst of reads by
+// more processes than the cache has buffers. A touch reads or
 // writes an untouched lazy page (must be faulted in), or rarely a forbidden address (guard page,
 // a store to text or rodata, above sz, TRAPFRAME, an instruction fetch from the heap), after which
 // the process must be dead.
@@ -39,9 +43,10 @@
 // Anything else unexpected is an ANOMALY line on the console. (The Bazel test also runs fsck on
 // the disk afterwards.)
 //
-// The fuzzer protects the test it runs in: it never kills anything but its own children or pids
-// that cannot exist, never exits init, execs only bad paths, crafted ELF files whose code exits
-// at once, or itself as a helper that exits at once (sysfuzz -E); it closes the children's fds
+// The fuzzer protects the test it runs in: it never kills anything but its own children, pids
+// that cannot exist and init (which the kernel must refuse: kill(1) succeeding is an anomaly);
+// execs only bad paths, crafted ELF files whose code exits at once, or itself as a helper that
+// exits at once (sysfuzz -E); it closes the children's fds
 // 0-2, never opens the console (mknod of major 1 is filtered) and keeps one console fd only for
 // writes that must fail and reads of <= 0 bytes; creates files only under /sfz (paths read from
 // memory that are absolute or contain ".." are replaced; the parent empties a slot's directory
@@ -87,6 +92,7 @@ constexpr int kMaxReports = 21;                     // 21 reports of 24 bytes fi
 constexpr uint64 kLazyBytes = 64UL * 1024 * 1024;   // lazy region, never touched by the parent
 
 constexpr int kMaxGkids = 4;                        // children a batch child may have at once
+constexpr int kMaxHoarders = 48;                    // children of one hoard (see hoard())
 constexpr int kMaxPipes = NOFILE;
 constexpr int kWatchdogTicks = 600;                 // a batch running longer than 60 s is hung
 constexpr int kTickerTicks = 10;                    // how often the parent checks the watchdog
@@ -174,6 +180,8 @@ struct Counters {
   uint32 gkids;     // children forked by fuzzed fork()
   uint32 touches;   // memory touches
   uint32 anomalies; // things that must not happen (a bad touch survived, fd bookkeeping broke)
+  uint32 hoards;    // hoard() calls
+  uint32 hoarders;  // hoarders they forked
 };
 constexpr uint32 kReportMagic = 0x5f7a2024;
 
@@ -196,6 +204,9 @@ struct State {
   PipeState pipes[kMaxPipes];
   int gkid_pid[kMaxGkids];
   int ngkids;
+  int hoard_pid[kMaxHoarders]; // hoarders not yet reaped
+  int nhoard;
+  bool hoarding; // within hoard(): no hoard inside a hoard
   int report_every;
   int reports;          // written so far (at most kMaxReports)
   Counters c;
@@ -526,10 +537,17 @@ int lowest_free_fd(int after) {
   return -1;
 }
 
+// Forgets a reaped child: a fuzzed fork's or a hoarder.
 void gkid_forget(int pid) {
   for (int i = 0; i < S.ngkids; i++) {
     if (S.gkid_pid[i] == pid) {
       S.gkid_pid[i] = S.gkid_pid[--S.ngkids];
+      return;
+    }
+  }
+  for (int i = 0; i < S.nhoard; i++) {
+    if (S.hoard_pid[i] == pid) {
+      S.hoard_pid[i] = S.hoard_pid[--S.nhoard];
       return;
     }
   }
@@ -544,6 +562,7 @@ uint64 pick_exit_status() {
 }
 
 [[noreturn]] void gkid_main();
+void hoard();
 
 // ---- one fuzzed step -----------------------------------------------------------------------------
 
@@ -648,10 +667,20 @@ uint64 call(uint64 num, uint64 a0 = 0, uint64 a1 = 0, uint64 a2 = 0, uint64 a3 =
 }
 
 // After a successful chdir the fuzzer goes back to its own directory (never counted).
+// Goes back to the slot directory. chdir fails while the inode table is full (hoarders hold it),
+// so it tries again for a while; a batch that cannot get home ends rather than fuzz outside its
+// tree.
 void back_home() {
+  for (int tries = 0; chdir(S.dir) < 0; tries++) {
+    if (tries == 300) {
+      anomaly("cannot chdir back to the scratch directory", 0);
+      report(Report::Last);
+      exit(kStatusAnomaly);
+    }
+    pause(1);
+  }
   S.depth = 0;
   strcpy(S.cwd, S.dir);
-  if (chdir(S.dir) < 0) anomaly("cannot chdir back to the scratch directory", 0);
 }
 
 // A bad memory access that must kill this process; if it comes back the kernel let it through.
@@ -1004,6 +1033,12 @@ void do_step(int s) {
       return;
     }
     case SYS_fork: {
+      if (S.hoarding)
+        return; // see SYS_chdir
+      if (!S.gkid && r.chance(1, 32)) {
+        hoard();
+        return;
+      }
       if (S.gkid || S.ngkids >= kMaxGkids) {
         long pid = static_cast<long>(call(SYS_wait, 0));
         if (pid > 0) gkid_forget(static_cast<int>(pid));
@@ -1026,6 +1061,7 @@ void do_step(int s) {
       anomaly("exit returned", 0);
       return;
     case SYS_wait: {
+      if (S.hoarding) return;  // the hoarders exit only once released: wait would never return
       if (S.gkid) {  // has no children: returns at once
         call(SYS_wait, r.chance(1, 2) ? 0 : pick_addr(Use::OutSmall));
         return;
@@ -1065,6 +1101,10 @@ void do_step(int s) {
       } else if (w < 52) {
         report();
         pid = static_cast<uint64>(S.pid);  // itself: dies on the way out of the call
+      } else if (w < 54) {
+        if (call(SYS_kill, 1) == 0)
+          anomaly("kill(1) killed init", 1); // nobody may
+        return;
       } else {
         constexpr uint64 kNoSuch[] = {0, static_cast<uint64>(-1L), static_cast<uint64>(static_cast<long>(kIntMin)),
                                       static_cast<uint64>(kIntMax), 0xffffffff00000000UL, 1UL << 40,
@@ -1077,6 +1117,9 @@ void do_step(int s) {
     case SYS_exec: fuzz_exec(); return;
     case SYS_fstat: call(SYS_fstat, pick_fd(), pick_addr(Use::OutSmall)); return;
     case SYS_chdir: {
+      // While its own hoarders fill the inode table, a batch could not come back from a chdir.
+      if (S.hoarding)
+        return;
       if (!S.gkid && S.depth < 3 && r.chance(1, 3)) {  // dive: make a directory and go into it
         constexpr const char* kDirs[] = {"d", "a", "b"};
         char* name = scratch_str(0);
@@ -1185,11 +1228,175 @@ void do_step(int s) {
   }
 }
 
+// ---- hoarding: many processes holding many resources at once -----------------------------------
+
+// Where hoarders hold their resources: kHoardDirs directories and kHoardFiles one-block files,
+// made by the parent at the start and shared by every slot. More inodes than NINODE.
+constexpr const char* kHoardRoot = "/sfz/hoard";
+constexpr int kHoardDirs = 8;
+constexpr int kHoardFiles = 56;
+constexpr int kFilesPerHoarder = 7;
+constexpr int kChurnBlocks = 2 * NBUF; // hoard/churn: read before a release, it evicts the files
+static_assert(kHoardDirs + kHoardFiles > NINODE);
+static_assert(kHoardDirs * kFilesPerHoarder == kHoardFiles && kMaxHoarders <= kHoardFiles);
+
+// out = kHoardRoot + "/" + kind + i; returns its length.
+int hoard_path(char* out, const char* kind, int i) {
+  return append_num(out, append(out, append(out, append(out, 0, kHoardRoot), "/"), kind),
+                    static_cast<uint64>(i));
+}
+
+// A hoarder: closes what it inherited, takes directory k % kHoardDirs as its cwd, opens files k,
+// k + kHoardDirs, ... (so 8 hoarders hold every file, and no two start with the same one) and a
+// pipe, says so on `ready`, and holds all of it until the batch closes `release`; then it reads a
+// block of each file (mostly no longer cached) and exits.
+// A result no call may return makes it exit with kStatusAnomaly.
+[[noreturn]] void hoarder_main(int k, int ready, int release) {
+  S.gkid = true;
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (fd != ready && fd != release)
+      close(fd);
+  }
+  char path[48];
+  hoard_path(path, "d", k % kHoardDirs);
+  bool bad = false;
+  int r = chdir(path); // fails while the inode table is full
+  bad |= r != 0 && r != -1;
+  int fds[kFilesPerHoarder];
+  for (int j = 0; j < kFilesPerHoarder; j++) {
+    hoard_path(path, "f", (k + j * kHoardDirs) % kHoardFiles);
+    fds[j] = open(path, O_RDONLY);
+    bad |= fds[j] < -1 || fds[j] >= NOFILE;
+  }
+  int p[2];
+  r = pipe(p);
+  bad |= r != 0 && r != -1;
+  char c = 'h';
+  write(ready, &c, 1);
+  read(release, &c, 1); // 0 once the batch closes its end (or dies)
+  char* buf = scratch_str(1);
+  for (int j = 0; j < kFilesPerHoarder; j++) {
+    if (fds[j] < 0)
+      continue;
+    int n = read(fds[j], buf, BSIZE);
+    bad |= n < -1 || n > BSIZE;
+  }
+  exit(bad ? kStatusAnomaly : 0);
+}
+
+// Makes the hoarders' directories and files; false if it cannot.
+bool make_hoard() {
+  char path[48];
+  if (mkdir(kHoardRoot) < 0)
+    return false;
+  for (int i = 0; i < kHoardDirs; i++) {
+    hoard_path(path, "d", i);
+    if (mkdir(path) < 0)
+      return false;
+  }
+  char block[BSIZE];
+  memset(block, 'h', sizeof(block));
+  for (int i = 0; i <= kHoardFiles; i++) {
+    if (i < kHoardFiles)
+      hoard_path(path, "f", i);
+    else
+      append(path, append(path, 0, kHoardRoot), "/churn");
+    int fd = open(path, O_CREATE | O_WRONLY);
+    bool ok = fd >= 0;
+    for (int b = 0; ok && b < (i < kHoardFiles ? 1 : kChurnBlocks); b++)
+      ok = write(fd, block, BSIZE) == BSIZE;
+    if (fd >= 0)
+      close(fd);
+    if (!ok)
+      return false;
+  }
+  return true;
+}
+
+// Opens hoard/churn (before the hoarders fill the inode table); -1 if it cannot.
+int open_churn() {
+  char path[48];
+  append(path, append(path, 0, kHoardRoot), "/churn");
+  int fd = open(path, O_RDONLY);
+  if (fd >= 0)
+    S.kind[fd] = FdKind::Protected;
+  return fd;
+}
+
+// Reads all of hoard/churn through the buffer cache, so that the hoarders' blocks are no longer
+// cached, and closes it.
+void churn_cache(int fd) {
+  if (fd < 0)
+    return; // no fd or no inode was free: the burst may find its blocks cached
+  while (read(fd, scratch_str(1), BSIZE) == BSIZE) {
+  }
+  close(fd);
+  S.kind[fd] = FdKind::None;
+}
+
+// Forks a crowd of hoarders (24 to kMaxHoarders; forks fail once the process table is full) and
+// fuzzes on while they all hold their cwds, files and pipes: more than NINODE inodes, and with a
+// few batches hoarding at once NFILE files and NPROC processes, so the calls made meanwhile meet
+// full tables. Then it pushes their files out of the buffer cache and releases them together,
+// which makes a burst of reads of uncached blocks (more readers than NBUF buffers), and reaps them.
+void hoard() {
+  Rng& r = S.rng;
+  int ready[2], release[2];
+  if (pipe(ready) != 0)
+    return;
+  if (pipe(release) != 0) {
+    close(ready[0]);
+    close(ready[1]);
+    return;
+  }
+  S.kind[ready[0]] = S.kind[ready[1]] = S.kind[release[0]] = S.kind[release[1]] = FdKind::Protected;
+  int churn = open_churn();
+  int n = 24 + static_cast<int>(r.below(kMaxHoarders - 23));
+  S.nhoard = 0;
+  for (int k = 0; k < n; k++) {
+    int pid = fork();
+    if (pid == 0)
+      hoarder_main(k, ready[1], release[0]);
+    if (pid < 0)
+      break;
+    S.hoard_pid[S.nhoard++] = pid;
+  }
+  close(ready[1]);
+  close(release[0]);
+  S.kind[ready[1]] = S.kind[release[0]] = FdKind::None;
+  S.c.hoards++;
+  S.c.hoarders += static_cast<uint32>(S.nhoard);
+  char c;
+  for (int i = 0; i < S.nhoard; i++) {
+    if (read(ready[0], &c, 1) != 1)
+      break; // every hoarder left (killed)
+  }
+  S.hoarding = true;
+  int steps = 8 + static_cast<int>(r.below(25));
+  for (int i = 0; i < steps && S.cur_sz >= L.scratch + kScratchBytes; i++)
+    step();
+  S.hoarding = false;
+  churn_cache(churn);
+  close(ready[0]);
+  close(release[1]);
+  S.kind[ready[0]] = S.kind[release[1]] = FdKind::None;
+  while (S.nhoard > 0) {
+    int st = 0;
+    int pid = wait(&st);
+    if (pid < 0)
+      break;
+    gkid_forget(pid);
+    if (st == kStatusAnomaly)
+      anomaly("a hoarder saw an impossible result", static_cast<uint64>(pid));
+  }
+}
+
 // A child forked by a fuzzed fork(): a few calls that cannot block for long, then exit.
 [[noreturn]] void gkid_main() {
   S.gkid = true;
   S.pid = getpid();
   S.ngkids = 0;
+  S.nhoard = 0;
   int n = static_cast<int>(S.rng.below(9));
   for (int i = 0; i < n && S.cur_sz >= L.scratch + kScratchBytes; i++) step();
   exit(S.c.anomalies > 0 ? kStatusAnomaly : static_cast<int>(pick_exit_status()));
@@ -1225,7 +1432,6 @@ void do_step(int s) {
   int n = append(S.dir, 0, kScratchRoot);
   n = append(S.dir, n, "/c");
   append_num(S.dir, n, static_cast<uint64>(slot));
-  if (chdir(S.dir) < 0) exit(9);
   back_home();
   S.cur_sz = current_sz();
   report();
@@ -1266,7 +1472,7 @@ struct Slot {
 };
 
 struct Totals {
-  uint64 calls, errors, gkids, touches, anomalies;
+  uint64 calls, errors, gkids, touches, anomalies, hoards, hoarders;
   int batches, done, killed, exited, execed, heap_lost, hung, no_report;
 };
 
@@ -1425,9 +1631,10 @@ int main(int argc, char** argv) {
   L.rodata = reinterpret_cast<uint64>(kSpecialPaths[1]);
   L.bss = reinterpret_cast<uint64>(&S);
   uint64 guard_pte = pgpte(reinterpret_cast<void*>(L.guard));
-  if ((guard_pte & PTE_V) == 0 || (guard_pte & PTE_U) != 0) {
-    printf("sysfuzz: FAILED the stack guard page at 0x%lx has pte 0x%lx (want valid, no PTE_U)\n", L.guard,
-           guard_pte);
+  if (guard_pte != 0) {
+    printf(
+        "sysfuzz: FAILED pgpte shows the stack guard page at 0x%lx: pte 0x%lx (want 0: no PTE_U)\n",
+        L.guard, guard_pte);
     return 1;
   }
   for (uint64 va = L.data_end; va < L.guard; va++) *reinterpret_cast<char*>(va) = 'A';
@@ -1457,6 +1664,10 @@ int main(int argc, char** argv) {
   remove_tree(path);  // left over from an earlier run
   if (mkdir(kScratchRoot) < 0) {
     printf("sysfuzz: FAILED cannot mkdir %s\n", kScratchRoot);
+    return 1;
+  }
+  if (!make_hoard()) {
+    printf("sysfuzz: FAILED cannot make %s\n", kHoardRoot);
     return 1;
   }
   for (uint64 i = 0; i < procs; i++) {
@@ -1547,6 +1758,8 @@ int main(int argc, char** argv) {
       t.gkids += c.gkids;
       t.touches += c.touches;
       t.anomalies += c.anomalies;
+      t.hoards += c.hoards;
+      t.hoarders += c.hoarders;
       if (c.anomalies > 0) {
         printf("sysfuzz: batch %d (pid %d): %u anomalies (replay with -b %d -v)\n", s.batch, pid, c.anomalies,
                s.batch);
@@ -1601,6 +1814,7 @@ int main(int argc, char** argv) {
 
   printf("sysfuzz: %lu calls (%lu returned -1) in %d batches of <= %lu, %lu memory touches, %lu children forked\n",
          t.calls, t.errors, t.batches, batch_calls, t.touches, t.gkids);
+  printf("sysfuzz: %lu hoards held resources with %lu processes\n", t.hoards, t.hoarders);
   printf("sysfuzz: batch children: %d ran to the end, %d killed, %d exited by a fuzzed exit, %d exec'd the helper, "
          "%d lost their heap, %d hung\n",
          t.done, t.killed, t.exited, t.execed, t.heap_lost, t.hung);

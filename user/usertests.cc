@@ -89,12 +89,26 @@ constexpr Test kQuickTests[] = {
     {truncrace, "truncrace"},
     {linkunlink, "linkunlink"},
     {smallfiles, "smallfiles"},
+    // kernel limits a user can reach
+    {itablefull, "itablefull"},
+    {bcachefull, "bcachefull"},
+    {killinit, "killinit"},
+    {initretry, "initretry"},
+    {writepartial, "writepartial"},
+    {pgptekernel, "pgptekernel"},
 };
 
 constexpr Test kSlowTests[] = {
     {diskfull, "diskfull"},   {inodefull, "inodefull"}, {bigdir, "bigdir"},
     {memexhaust, "memexhaust"}, {lazyoom, "lazyoom"},   {manyforks, "manyforks"},
     {execoom, "execoom"},     {hugefork, "hugefork"},
+    {writeeof, "writeeof"},
+};
+
+// Run only when named (`usertests nlinkmax`): minutes long, too slow for the full run.
+// //tests/reliability:nlinkmax runs it.
+constexpr Test kManualTests[] = {
+    {nlinkmax, "nlinkmax"},
 };
 
 enum class Loop { Once, UntilFailure, Forever };
@@ -163,6 +177,8 @@ bool run_round(const Options& opt) {
     if (opt.nnames == 0) printf("usertests slow tests starting\n");
     failed += run_list(kSlowTests, sizeof kSlowTests / sizeof kSlowTests[0], opt);
   }
+  if (opt.nnames > 0 && (failed == 0 || opt.loop == Loop::Forever))
+    failed += run_list(kManualTests, sizeof kManualTests / sizeof kManualTests[0], opt);
   // Orphans of the tests may still be waiting for init to reap them: give them a moment.
   uint64 free1 = free_pages();
   for (int i = 0; i < 20 && free1 < free0; i++) {
@@ -190,6 +206,8 @@ bool known(const char* name) {
   for (const Test& t : kQuickTests)
     if (strcmp(t.name, name) == 0) return true;
   for (const Test& t : kSlowTests)
+    if (strcmp(t.name, name) == 0) return true;
+  for (const Test& t : kManualTests)
     if (strcmp(t.name, name) == 0) return true;
   return false;
 }

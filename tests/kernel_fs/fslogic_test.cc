@@ -122,6 +122,34 @@ TEST(WriteCheck, RejectsHolesOverflowAndHugeFiles) {
   EXPECT_EQ(fslogic::write_check(max - 10, max - 10, 11), WriteCheck::TooBig);
 }
 
+TEST(WritePiece, StopsAtTheBlockAndTheUserPage) {
+  EXPECT_EQ(fslogic::write_piece(0, 0x1000, 5000, true), uint{BSIZE});  // whole block
+  EXPECT_EQ(fslogic::write_piece(1000, 0x1000, 5000, true), 24u);       // to the block's end
+  EXPECT_EQ(fslogic::write_piece(0, 0x1f00, 5000, true), 256u);         // to the page's end
+  EXPECT_EQ(fslogic::write_piece(0, 0x1f00, 5000, false), uint{BSIZE}); // kernel: no pages
+  EXPECT_EQ(fslogic::write_piece(0, 0x1f00, 10, true), 10u);            // what is left
+  EXPECT_EQ(fslogic::write_piece(1023, 0x1fff, 5000, true), 1u);
+}
+
+// The log never pins so many buffers that bread could wait for a buffer only a commit frees:
+// pinned blocks + one buffer per operation that may wait + one for the commit fit in the cache.
+TEST(LogCapacity, LeavesABufferForEveryWaiter) {
+  for (uint nbuf = MAXOPBLOCKS + 2; nbuf <= 4 * LOGBLOCKS; nbuf++) {
+    for (uint nlog = 2; nlog <= LOGBLOCKS + 1; nlog++) {
+      uint cap = fslogic::log_capacity(nlog, nbuf);
+      EXPECT_LE(cap, nlog - 1);
+      EXPECT_LE(cap, uint{LOGBLOCKS});
+      EXPECT_LE(cap + cap / MAXOPBLOCKS + 1, nbuf) << "nbuf " << nbuf << " nlog " << nlog;
+      // and it is the largest such capacity
+      if (cap < nlog - 1 && cap < LOGBLOCKS)
+        EXPECT_GT(cap + 1 + (cap + 1) / MAXOPBLOCKS + 1, nbuf);
+    }
+  }
+  // The kernel's own figures: 30 buffers, a 30-block log: 27 blocks, at most 2 operations at once.
+  EXPECT_EQ(fslogic::log_capacity(LOGBLOCKS + 1, NBUF), 27u);
+  static_assert(fslogic::log_capacity(LOGBLOCKS + 1, NBUF) >= MAXOPBLOCKS);
+}
+
 // The layout xv6's mkfs writes by default: 2000 blocks, 200 inodes, 31 log blocks.
 superblock default_sb() {
   superblock sb{};

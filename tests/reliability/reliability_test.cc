@@ -8,6 +8,7 @@
 //
 // Test arguments (the last occurrence wins, so `--test_arg=--seed=...` overrides the BUILD file):
 //   --program=NAME     the program's name: its verdict lines are "NAME: OK" / "NAME: FAILED ..."
+//   --ok=LINE, --failed=LINE   other verdict lines (e.g. usertests' "ALL TESTS PASSED")
 //   --command=LINE     the shell line to run; "{seed}" is replaced by the seed
 //   --seed=S           a number (decimal or 0x-hex), or "random" for a fresh one (printed)
 //   --timeout_s=N      how long the program may run (scaled by $LAZYV6_TIMEOUT_SCALE)
@@ -102,6 +103,8 @@ std::string check_disk(const std::string& after_path, const std::string& booted_
 
 TEST(Reliability, RunsToOk) {
   const std::string program = test_arg("program", "");
+  const std::string ok_line = test_arg("ok", program + ": OK");
+  const std::string failed_line = test_arg("failed", program + ": FAILED");
   const std::string seed = resolve_seed(test_arg("seed", "1"));
   const std::string command = replace_all(test_arg("command", ""), "{seed}", seed);
   const int timeout_s = std::stoi(test_arg("timeout_s", "600"));
@@ -115,7 +118,7 @@ TEST(Reliability, RunsToOk) {
   ASSERT_CONSOLE(q.send_line(command));
   const auto start = std::chrono::steady_clock::now();
   // Verdict, panic, or the shell's next prompt without a verdict (index 3).
-  auto verdict = q.expect_any({program + ": OK\n", program + ": FAILED", "panic", re("\\n\\$ $")},
+  auto verdict = q.expect_any({ok_line + "\n", failed_line, "panic", re("\\n\\$ $")},
                               std::chrono::seconds(timeout_s));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bool ended = verdict && verdict.index == 3;

@@ -64,10 +64,11 @@ uint64 stack_guard(const char* s) {
   uint64 va = PGROUNDDOWN(current_sp());
   for (int i = 0; i <= USERSTACK + 1; i++) {
     va -= PGSIZE;
-    uint64 pte = pgpte(reinterpret_cast<void*>(va));
-    if ((pte & PTE_V) && !(pte & PTE_U)) return va;
+    uint64 below = pgpte(reinterpret_cast<void*>(va - PGSIZE));
+    if (pgpte(reinterpret_cast<void*>(va)) == 0 && (below & PTE_U))
+      return va;
   }
-  FAIL("no page without PTE_U below the stack (sp %lx)", current_sp());
+  FAIL("no kernel-only page between the stack and the data (sp %lx)", current_sp());
 }
 
 char* align_break(const char* s) {
@@ -195,6 +196,27 @@ int count_free_fds() {
   }
   for (int i = 0; i < n; i++) close(fds[i]);
   return n;
+}
+
+int make_orphan(const char* s) {
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  int pid = xfork(s);
+  if (pid == 0) {
+    int g = xfork(s);
+    if (g == 0) {
+      pause(3);
+      exit(0);
+    }
+    write(fds[1], &g, sizeof g);
+    exit(0);
+  }
+  int g = 0;
+  CHECK(read(fds[0], &g, sizeof g) == sizeof g);
+  close(fds[0]);
+  close(fds[1]);
+  CHECK(xwait(s, pid) == 0);
+  return g;
 }
 
 bool wait_gone(int pid) {

@@ -170,21 +170,7 @@ void orphans(const char* s) {
     }
     CHECKF(xwait(s, pid) == 0, "round %d: no process slot (orphans not reaped?)", i);
   }
-  int fds[2];
-  CHECK(pipe(fds) == 0);
-  int pid = xfork(s);
-  if (pid == 0) {
-    int g = xfork(s);
-    if (g == 0) {
-      pause(3);
-      exit(0);
-    }
-    write(fds[1], &g, sizeof g);
-    exit(0);
-  }
-  int g = 0;
-  CHECK(read(fds[0], &g, sizeof g) == sizeof g);
-  CHECK(xwait(s, pid) == 0);
+  int g = make_orphan(s);
   CHECK(wait(nullptr) == -1);  // the grandchild is not ours
   CHECKF(wait_gone(g), "orphan %d never went away", g);
 }

@@ -73,6 +73,30 @@ void diskfull(const char* s) {
   CHECK(unlink("df.after") == 0);
 }
 
+// A write at the end of a file that copies nothing (its buffer is outside memory) takes no block:
+// on a disk with one free block left, that block is still there for another file afterwards.
+void writeeof(const char* s) {
+  char* bad = fresh_end(s);
+  unlink("df");
+  CHECK(mkdir("df") == 0);
+  CHECK(write_file("df/g", "", 0) == 0);
+  CHECK(write_file("df/h", "", 0) == 0);
+  CHECK(write_file("df/one", buf, BSIZE) == BSIZE);
+  int files = 0;
+  CHECKF(fill_disk(&files) > 100, "the disk was nearly full already");
+  CHECK(unlink("df/one") == 0); // now one block is free
+  int fd = open("df/g", O_RDWR);
+  CHECK(fd >= 0);
+  CHECKF(write(fd, bad, BSIZE) == -1, "a write from outside memory succeeded");
+  close(fd);
+  CHECK(file_size("df/g") == 0);
+  CHECKF(write_file("df/h", "h", 1) == 1, "the failed write took the last free block");
+  CHECK(unlink("df/g") == 0);
+  CHECK(unlink("df/h") == 0);
+  remove_numbered(s, "df/", files);
+  CHECK(unlink("df") == 0);
+}
+
 // Creating files until the inodes run out fails cleanly; deleting them frees every inode.
 void inodefull(const char* s) {
   char name[16];

@@ -102,7 +102,8 @@ bool exec_fails(const char* s, const char* path, const char* const* argv);
 // into out (NUL-terminated) and returns the child's exit status.
 int run_capture(const char* s, const char* path, const char* const* argv, char* out, int max);
 
-// The page below the user stack: mapped without PTE_U (found with pgpte).
+// The page below the user stack: mapped without PTE_U, so pgpte shows 0 for it, between the stack
+// and the data, which are user pages.
 uint64 stack_guard(const char* s);
 
 // Makes the break page-aligned (eagerly filling the current page) and returns it.
@@ -143,6 +144,10 @@ void name_num(char* out, const char* prefix, int n);
 
 // How many more file descriptors this process can get (probed with dup, then closed again).
 int count_free_fds();
+
+// Forks a child that forks a grandchild (which pauses 3 ticks and exits) and exits at once;
+// returns the grandchild's pid, an orphan that only init can reap.
+int make_orphan(const char* s);
 
 // Waits (bounded, about 10 s) until process pid no longer exists; true if it went away.
 bool wait_gone(int pid);
@@ -238,5 +243,14 @@ void lazyoom(const char* s);
 void manyforks(const char* s);
 void execoom(const char* s);
 void hugefork(const char* s);
+void writeeof(const char* s);
+// robust.cc (nlinkmax runs only when named)
+void itablefull(const char* s);
+void bcachefull(const char* s);
+void killinit(const char* s);
+void initretry(const char* s);
+void writepartial(const char* s);
+void pgptekernel(const char* s);
+void nlinkmax(const char* s);
 
 #endif
