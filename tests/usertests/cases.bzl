@@ -9,6 +9,8 @@ the same order: a case added to usertests without a line here breaks the build's
 QUICK_CASES = [
     "sbrkbasic",
     "sbrkbounds",
+    "sbrktrapframe",
+    "sbrktypes",
     "sbrkmuch",
     "sbrkshrink",
     "sbrkfork",
@@ -18,11 +20,14 @@ QUICK_CASES = [
     "lazyshrink",
     "kernmem",
     "highmem",
+    "kernaddr",
+    "kernaddrsys",
     "textwrite",
     "stackguard",
     "execheap",
     "bsszero",
     "mallocfree",
+    "mallocpolicy",
     "copyout",
     "copyin",
     "copyinstr",
@@ -63,6 +68,12 @@ QUICK_CASES = [
     "truncrace",
     "linkunlink",
     "smallfiles",
+    "itablefull",
+    "bcachefull",
+    "killinit",
+    "initretry",
+    "writepartial",
+    "pgptekernel",
 ]
 
 # The slow tests (run by plain `usertests` after the quick ones).
@@ -75,6 +86,7 @@ SLOW_CASES = [
     "manyforks",
     "execoom",
     "hugefork",
+    "writeeof",
 ]
 
 def _runner_test(name, runner, kernel, fs, args, size, tags):
