@@ -20,7 +20,7 @@ done
 
 addr=$(sed -n 's/^\([0-9a-f]\+\) <_Z4mainv>:$/\1/p' "$kernel_asm")
 [[ -n $addr ]] || fail "no main in $kernel_asm"
-grep -q '^; .*kinit();' "$kernel_asm" || fail "no kernel/main.cc source lines in $kernel_asm"
+grep -q '^; .*kinit(' "$kernel_asm" || fail "no kernel/main.cc source lines in $kernel_asm"
 grep -qx "$addr main()" "$kernel_sym" || fail "$kernel_sym lacks '$addr main()'"
 grep -q '^[0-9a-f]\+ <main>:$' "$prog_asm" || fail "no main in $prog_asm"
 grep -q '^;   printf("hello from C' "$prog_asm" || fail "no hello_c.c source lines in $prog_asm"
