@@ -252,7 +252,7 @@ TEST(FsckBlocks, BlocksPastTheSizeAreAWarning) {
   EXPECT_TRUE(r.ok()) << all(r);
   ASSERT_EQ(r.warnings.size(), 1u) << all(r);
   EXPECT_EQ(r.warnings[0], "inode 3 (/b): 2 blocks allocated past its size 1000 (left by a failed "
-                           "write; freed on truncate)");
+                           "write of an older kernel; freed on truncate)");
   img = fixture();
   edit_inode(img, kA, [](DiskInode& d) { d.size = 0; });  // 20 data blocks + the indirect block
   r = check_image(img);
