@@ -71,6 +71,7 @@ void churn(const char* s, const char* name, int bytes) {
 // one more inode while the table is full; nothing of those reaches the disk.
 void itablefull(const char* s) {
   constexpr int kProcs = 8, kFiles = 7;
+  constexpr int kFillMax = 12; // files the parent may open to fill the table (NOFILE 16, 3 in use)
   static_assert(kProcs * (kFiles + 1) > NINODE);
   char name[32];
   CHECK(mkdir("itf") == 0);
@@ -81,6 +82,10 @@ void itablefull(const char* s) {
       name_2(name, "itf/d", p, "/f", f);
       CHECK(write_file(name, "x", 1) == 1);
     }
+  }
+  for (int i = 0; i < kFillMax; i++) {
+    name_num(name, "itfx", i);
+    CHECK(write_file(name, "x", 1) == 1);
   }
 
   char held[kProcs];
@@ -104,6 +109,19 @@ void itablefull(const char* s) {
   CHECKF(total < kProcs * (kFiles + 1), "all %d inodes fit in the table", total);
   CHECKF(total > NINODE / 2, "only %d inodes held", total);
 
+  // The children's failed opens may have lost to another child's path walk, whose transient
+  // references are gone now: fill what is left with files in the (held) root directory, each of
+  // which needs exactly one more slot, until one does not fit. Then the table is exactly full.
+  int fill[kFillMax];
+  int nfill = 0;
+  for (; nfill < kFillMax; nfill++) {
+    name_num(name, "itfx", nfill);
+    fill[nfill] = open(name, O_RDONLY);
+    if (fill[nfill] < 0)
+      break;
+  }
+  CHECKF(nfill < kFillMax, "%d free slots left in the inode table", nfill);
+
   // The table is full: every one of these needs an inode no one holds ("itf", "echo", ...).
   CHECK(open("itf/d0/f0", O_RDONLY) == -1);
   CHECK(open("itfnew", O_CREATE | O_RDWR) == -1);
@@ -116,6 +134,8 @@ void itablefull(const char* s) {
   struct stat st;
   CHECK(fstat(1, &st) == 0); // inodes already held still work
 
+  for (int i = 0; i < nfill; i++)
+    close(fill[i]);
   gang.release();
   CHECK(!exists("itfnew"));
   CHECK(!exists("itfdir"));
@@ -130,6 +150,10 @@ void itablefull(const char* s) {
     CHECK(unlink(name) == 0);
   }
   CHECK(unlink("itf") == 0);
+  for (int i = 0; i < kFillMax; i++) {
+    name_num(name, "itfx", i);
+    CHECK(unlink(name) == 0);
+  }
 }
 
 // More processes than the buffer cache has buffers (NBUF) each read a different block that is not
