@@ -1,7 +1,7 @@
 // Host side of the lazybench result format (version 1; bench/guest/lazybench.cc defines it):
 // parsing console output into records, turning records into figures (per workload and per kernel
-// path), comparing figures with docs/design.md's cost targets, and checking the invariants that are not
-// timings. Pure functions over strings and structs: unit-tested in bench/parse_test.cc.
+// path), comparing figures with docs/design.md's cost targets, and checking the invariants that are
+// not timings. Pure functions over strings and structs: unit-tested in bench/parse_test.cc.
 #pragma once
 
 #include <cstdint>

@@ -17,7 +17,8 @@ namespace {
 // Reads n bytes at file offset off into a kernel buffer; anything short is an error.
 Result<void> read_exact(Inode* ip, void* dst, uint off, uint n) REQUIRES(ip->lock) {
   Result<int> r = readi(ip, false, reinterpret_cast<uint64>(dst), off, n);
-  if (!r.ok() || r.value() != static_cast<int>(n)) return Error::Invalid;
+  if (!r.ok() || r.value() != static_cast<int>(n))
+    return Error::Invalid;
   return {};
 }
 
@@ -25,7 +26,8 @@ Result<void> read_exact(Inode* ip, void* dst, uint off, uint n) REQUIRES(ip->loc
 Result<void> loadseg(PageTable pt, uint64 va, Inode* ip, uint64 off, uint64 sz) REQUIRES(ip->lock) {
   for (uint64 i = 0; i < sz; i += kPageSize) {
     Result<PhysAddr> pa = walkaddr(pt, VirtAddr(va + i));
-    if (!pa.ok()) return Error::BadAddress;
+    if (!pa.ok())
+      return Error::BadAddress;
     uint64 n = sz - i < kPageSize ? sz - i : kPageSize;
     TRY(read_exact(ip, pa.value().as_ptr(), static_cast<uint>(off + i), static_cast<uint>(n)));
   }
@@ -34,17 +36,21 @@ Result<void> loadseg(PageTable pt, uint64 va, Inode* ip, uint64 off, uint64 sz) 
 
 // Maps and fills every PT_LOAD segment of the ELF file ip into pt. *sz becomes the end of the
 // highest segment, *entry the entry point.
-Result<void> load_segments(Inode* ip, PageTable pt, VmStats& stats, uint64* sz, uint64* entry) REQUIRES(ip->lock) {
+Result<void> load_segments(Inode* ip, PageTable pt, VmStats& stats, uint64* sz, uint64* entry)
+    REQUIRES(ip->lock) {
   ElfHeader eh;
-  if (ip->size < sizeof(eh)) return Error::Invalid;
+  if (ip->size < sizeof(eh))
+    return Error::Invalid;
   TRY(read_exact(ip, &eh, 0, sizeof(eh)));
   TRY(elf_check_header(eh, ip->size));
   for (uint i = 0; i < eh.phnum; i++) {
     ProgHeader ph;
     TRY(read_exact(ip, &ph, static_cast<uint>(eh.phoff + i * sizeof(ph)), sizeof(ph)));
-    if (ph.type != kElfProgLoad) continue;
+    if (ph.type != kElfProgLoad)
+      continue;
     TRY(elf_check_segment(ph, kHeapLimit, ip->size));
-    if (ph.vaddr < *sz) return Error::Invalid;  // overlaps an earlier segment (or its last page)
+    if (ph.vaddr < *sz)
+      return Error::Invalid; // overlaps an earlier segment (or its last page)
     uint64 end;
     TRY_ASSIGN(end, uvmalloc(pt, ph.vaddr, ph.vaddr + ph.memsz, elf_segment_perm(ph.flags), stats));
     *sz = page_round_up(end);
@@ -59,12 +65,15 @@ Result<int> push_args(const UserMem& m, uint64 stackbase, uint64* sp, const char
   uint64 ustack[MAXARG + 1];
   int argc = 0;
   for (; argv[argc] != nullptr; argc++) {
-    if (argc >= MAXARG) return Error::TooBig;
+    if (argc >= MAXARG)
+      return Error::TooBig;
     uint64 len = strlen(argv[argc]) + 1;
-    if (len > kPageSize) return Error::TooBig;
+    if (len > kPageSize)
+      return Error::TooBig;
     *sp -= len;
-    *sp -= *sp % 16;  // riscv sp must be 16-byte aligned
-    if (*sp < stackbase) return Error::TooBig;
+    *sp -= *sp % 16; // riscv sp must be 16-byte aligned
+    if (*sp < stackbase)
+      return Error::TooBig;
     TRY(copyout(m, VirtAddr(*sp), argv[argc], len));
     ustack[argc] = *sp;
   }
@@ -72,12 +81,13 @@ Result<int> push_args(const UserMem& m, uint64 stackbase, uint64* sp, const char
   uint64 bytes = (argc + 1) * sizeof(uint64);
   *sp -= bytes;
   *sp -= *sp % 16;
-  if (*sp < stackbase) return Error::TooBig;
+  if (*sp < stackbase)
+    return Error::TooBig;
   TRY(copyout(m, VirtAddr(*sp), ustack, bytes));
   return argc;
 }
 
-}  // namespace
+} // namespace
 
 Result<int> exec(const char* path, const char* const* argv) {
   Proc* p = myproc();
@@ -94,7 +104,8 @@ Result<int> exec(const char* path, const char* const* argv) {
   }
   ilock(ip);
   pt = proc_pagetable(p, stats);
-  Result<void> loaded = pt == nullptr ? Result<void>(Error::NoMemory) : load_segments(ip, pt, stats, &sz, &entry);
+  Result<void> loaded =
+      pt == nullptr ? Result<void>(Error::NoMemory) : load_segments(ip, pt, stats, &sz, &entry);
   iunlockput(ip);
   end_op();
 
@@ -119,14 +130,16 @@ Result<int> exec(const char* path, const char* const* argv) {
     argc = loaded.error();
   }
   if (!argc.ok()) {
-    if (pt != nullptr) proc_freepagetable(pt, sz, stats);
+    if (pt != nullptr)
+      proc_freepagetable(pt, sz, stats);
     return argc.error();
   }
 
   // Name the process after the last path element.
   const char* last = path;
   for (const char* s = path; *s != 0; s++) {
-    if (*s == '/') last = s + 1;
+    if (*s == '/')
+      last = s + 1;
   }
   safestrcpy(p->name, last, sizeof(p->name));
 
@@ -137,38 +150,46 @@ Result<int> exec(const char* path, const char* const* argv) {
   p->pagetable = pt;
   p->sz = sz;
   p->vm.resident = stats.resident;
-  p->vm.ptpages = stats.ptpages;  // faults and fault time stay: they count over the process's life
+  p->vm.ptpages = stats.ptpages; // faults and fault time stay: they count over the process's life
   p->trapframe->epc = entry;
   p->trapframe->sp = sp;
-  p->trapframe->a1 = sp;  // argv; argc goes in a0 as the return value
-  switchuvm(pt);  // shared trap model: nothing on the way back to user mode writes satp
+  p->trapframe->a1 = sp; // argv; argc goes in a0 as the return value
+  switchuvm(pt);         // shared trap model: nothing on the way back to user mode writes satp
   proc_freepagetable(oldpt, oldsz, oldstats);
   return argc;
 }
 
 uint64 sys_exec() {
   char path[MAXPATH];
-  if (!argstr(0, path, MAXPATH).ok()) return kSyscallError;
+  if (!argstr(0, path, MAXPATH).ok())
+    return kSyscallError;
   uint64 uargv = argaddr(1);
 
   char* argv[MAXARG + 1] = {};
   uint64 result = kSyscallError;
   int i = 0;
   for (;; i++) {
-    if (i > MAXARG) goto out;  // no terminating null pointer within MAXARG arguments
+    if (i > MAXARG)
+      goto out; // no terminating null pointer within MAXARG arguments
     Result<uint64> uarg = fetchaddr(uargv + i * sizeof(uint64));
-    if (!uarg.ok()) goto out;
-    if (uarg.value() == 0) break;
+    if (!uarg.ok())
+      goto out;
+    if (uarg.value() == 0)
+      break;
     argv[i] = static_cast<char*>(kalloc());
-    if (argv[i] == nullptr) goto out;
-    if (!fetchstr(uarg.value(), argv[i], kPageSize).ok()) goto out;
+    if (argv[i] == nullptr)
+      goto out;
+    if (!fetchstr(uarg.value(), argv[i], kPageSize).ok())
+      goto out;
   }
   argv[i] = nullptr;
   {
     Result<int> r = exec(path, argv);
-    if (r.ok()) result = static_cast<uint64>(r.value());
+    if (r.ok())
+      result = static_cast<uint64>(r.value());
   }
 out:
-  for (int j = 0; j <= MAXARG && argv[j] != nullptr; j++) kfree(argv[j]);
+  for (int j = 0; j <= MAXARG && argv[j] != nullptr; j++)
+    kfree(argv[j]);
   return result;
 }

@@ -9,7 +9,7 @@ namespace {
 volatile uint32& word(uint64 addr) {
   return *PhysAddr(addr).as_ptr<volatile uint32>();
 }
-}  // namespace
+} // namespace
 
 void plicinit() {
   word(PLIC_PRIORITY + UART0_IRQ * 4) = 1;
@@ -19,9 +19,13 @@ void plicinit() {
 void plicinithart() {
   int hart = cpuid();
   word(PLIC_SENABLE(hart)) = (1u << UART0_IRQ) | (1u << VIRTIO0_IRQ);
-  word(PLIC_SPRIORITY(hart)) = 0;  // accept every priority above 0
+  word(PLIC_SPRIORITY(hart)) = 0; // accept every priority above 0
 }
 
-int plic_claim() { return static_cast<int>(word(PLIC_SCLAIM(cpuid()))); }
+int plic_claim() {
+  return static_cast<int>(word(PLIC_SCLAIM(cpuid())));
+}
 
-void plic_complete(int irq) { word(PLIC_SCLAIM(cpuid())) = static_cast<uint32>(irq); }
+void plic_complete(int irq) {
+  word(PLIC_SCLAIM(cpuid())) = static_cast<uint32>(irq);
+}

@@ -117,15 +117,15 @@ struct Proc {
   Proc* parent = nullptr; // guarded by wait_lock (proc.cc)
 
   // Private to the process.
-  uint64 kstack = 0;               // virtual address of the bottom of its kernel stack
-  uint64 sz = 0;                   // declared user memory [0, sz); pages in it may be untouched
-  PageTable pagetable = nullptr;   // user page table
-  TrapFrame* trapframe = nullptr;  // data page for trampoline.S (kernel address)
-  Context context{};               // swtch() here to run the process
-  VmStats vm{};                    // resident pages, page-table pages, faults (vm.h)
-  File* ofile[NOFILE] = {};        // open files
-  Inode* cwd = nullptr;            // current directory
-  char name[16] = {};              // process name, for debugging
+  uint64 kstack = 0;              // virtual address of the bottom of its kernel stack
+  uint64 sz = 0;                  // declared user memory [0, sz); pages in it may be untouched
+  PageTable pagetable = nullptr;  // user page table
+  TrapFrame* trapframe = nullptr; // data page for trampoline.S (kernel address)
+  Context context{};              // swtch() here to run the process
+  VmStats vm{};                   // resident pages, page-table pages, faults (vm.h)
+  File* ofile[NOFILE] = {};       // open files
+  Inode* cwd = nullptr;           // current directory
+  char name[16] = {};             // process name, for debugging
 };
 
 extern Proc proc[NPROC];
@@ -176,7 +176,9 @@ inline bool killed(Proc* p) {
   return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0;
 }
 // Marks p killed (atomic write, no lock needed).
-inline void setkilled(Proc* p) { __atomic_store_n(&p->killed_flag, 1, __ATOMIC_RELEASE); }
+inline void setkilled(Proc* p) {
+  __atomic_store_n(&p->killed_flag, 1, __ATOMIC_RELEASE);
+}
 // Grows (n > 0, up to kHeapLimit) or shrinks (n < 0) the current process's memory eagerly
 // (allocating or freeing). As xv6, a shrink may reach 0 (text and stack go too); one below 0
 // changes nothing and succeeds.

@@ -44,31 +44,29 @@
 #if !defined(__cplusplus) && !defined(__ASSEMBLER__)
 
 typedef uint64 pte_t;
-typedef uint64 *pagetable_t; /* 512 PTEs */
+typedef uint64* pagetable_t; /* 512 PTEs */
 
 /* static inline uint64 name(void): runs one instruction that writes its result to %0 */
-#define LAZYV6_USER_READER(name, insn)   \
-  static inline uint64 name(void)        \
-  {                                      \
-    uint64 x;                            \
-    asm volatile(insn : "=r"(x));        \
-    return x;                            \
+#define LAZYV6_USER_READER(name, insn)                                                             \
+  static inline uint64 name(void) {                                                                \
+    uint64 x;                                                                                      \
+    asm volatile(insn : "=r"(x));                                                                  \
+    return x;                                                                                      \
   }
 
 /* counters (the kernel lets user mode read them through scounteren) */
 LAZYV6_USER_READER(r_time, "csrr %0, time")
 LAZYV6_USER_READER(r_cycle, "csrr %0, cycle")
 LAZYV6_USER_READER(r_instret, "csrr %0, instret")
-/* registers: stack pointer, thread pointer (free for a program to use), return address, frame pointer */
+/* registers: stack pointer, thread pointer (free for a program to use), return address, frame
+ * pointer */
 LAZYV6_USER_READER(r_sp, "mv %0, sp")
 LAZYV6_USER_READER(r_tp, "mv %0, tp")
 LAZYV6_USER_READER(r_ra, "mv %0, ra")
 LAZYV6_USER_READER(r_fp, "mv %0, s0")
 #undef LAZYV6_USER_READER
 
-static inline void
-w_tp(uint64 x)
-{
+static inline void w_tp(uint64 x) {
   asm volatile("mv tp, %0" : : "r"(x));
 }
 

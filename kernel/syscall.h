@@ -1,4 +1,5 @@
-/* System call numbers: xv6-riscv's 1..21, lazyv6 extensions from 22 (README.md, "The user ABI"). Plain C. */
+/* System call numbers: xv6-riscv's 1..21, lazyv6 extensions from 22 (README.md, "The user ABI").
+ * Plain C. */
 #ifndef LAZYV6_KERNEL_SYSCALL_H
 #define LAZYV6_KERNEL_SYSCALL_H
 

@@ -21,19 +21,31 @@ constexpr bool kSbrkDefaultEager = true;
 constexpr bool kSbrkDefaultEager = false;
 #endif
 
-uint64 result_of(Result<int> r) { return r.ok() ? static_cast<uint64>(r.value()) : kSyscallError; }
+uint64 result_of(Result<int> r) {
+  return r.ok() ? static_cast<uint64>(r.value()) : kSyscallError;
+}
 
-}  // namespace
+} // namespace
 
-uint64 sys_fork() { return result_of(fork()); }
+uint64 sys_fork() {
+  return result_of(fork());
+}
 
-uint64 sys_exit() { exit(argint(0)); }
+uint64 sys_exit() {
+  exit(argint(0));
+}
 
-uint64 sys_wait() { return result_of(wait(argaddr(0))); }
+uint64 sys_wait() {
+  return result_of(wait(argaddr(0)));
+}
 
-uint64 sys_kill() { return kill(argint(0)).ok() ? 0 : kSyscallError; }
+uint64 sys_kill() {
+  return kill(argint(0)).ok() ? 0 : kSyscallError;
+}
 
-uint64 sys_getpid() { return static_cast<uint64>(myproc()->pid); }
+uint64 sys_getpid() {
+  return static_cast<uint64>(myproc()->pid);
+}
 
 // sbrk(n, type), as xv6: type SBRK_EAGER grows eagerly (zeroed pages mapped now, or failure leaving
 // nothing); every other type grows lazily, only moving sz after the overflow and kHeapLimit checks.
@@ -46,21 +58,25 @@ uint64 sys_sbrk() {
   uint64 old = p->sz;
   if (n > 0 && !eager) {
     uint64 newsz = old + static_cast<uint64>(n);
-    if (newsz < old || newsz > kHeapLimit) return kSyscallError;
+    if (newsz < old || newsz > kHeapLimit)
+      return kSyscallError;
     p->sz = newsz;
     return old;
   }
-  if (!growproc(n).ok()) return kSyscallError;
+  if (!growproc(n).ok())
+    return kSyscallError;
   return old;
 }
 
 uint64 sys_pause() {
   int n = argint(0);
-  if (n < 0) n = 0;
+  if (n < 0)
+    n = 0;
   SpinGuard guard(tickslock);
   uint ticks0 = ticks;
   while (ticks - ticks0 < static_cast<uint>(n)) {
-    if (killed(myproc())) return kSyscallError;
+    if (killed(myproc()))
+      return kSyscallError;
     sleep(&ticks, tickslock);
   }
   return 0;
@@ -89,7 +105,8 @@ uint64 sys_memstat() {
   int pid = argint(0);
   uint64 addr = argaddr(1);
   Proc* p = findproc(pid);
-  if (p == nullptr) return kSyscallError;
+  if (p == nullptr)
+    return kSyscallError;
   memstat st{};
   st.pid = p->pid;
   st.sz = p->sz;
@@ -101,6 +118,7 @@ uint64 sys_memstat() {
   st.total_pages = ktotal_pages();
   st.total_faults = vm_total_faults();
   st.sbrk_eager = kSbrkDefaultEager ? 1 : 0;
-  if (!copyout(myproc()->pagetable, VirtAddr(addr), &st, sizeof(st)).ok()) return kSyscallError;
+  if (!copyout(myproc()->pagetable, VirtAddr(addr), &st, sizeof(st)).ok())
+    return kSyscallError;
   return 0;
 }

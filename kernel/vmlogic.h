@@ -19,11 +19,16 @@ enum class FaultCause : uint8 {
 };
 
 [[nodiscard]] constexpr FaultCause classify_fault(uint64 sz, uint64 va, Access access, Pte leaf) {
-  if (va >= sz) return FaultCause::Outside;
-  if (!leaf.valid()) return access == Access::Execute ? FaultCause::NoExec : FaultCause::Lazy;
-  if (!leaf.has(PteFlag::U)) return FaultCause::Guard;
-  if (access == Access::Write && !leaf.has(PteFlag::W)) return FaultCause::ReadOnly;
-  if (access == Access::Execute && !leaf.has(PteFlag::X)) return FaultCause::NoExec;
+  if (va >= sz)
+    return FaultCause::Outside;
+  if (!leaf.valid())
+    return access == Access::Execute ? FaultCause::NoExec : FaultCause::Lazy;
+  if (!leaf.has(PteFlag::U))
+    return FaultCause::Guard;
+  if (access == Access::Write && !leaf.has(PteFlag::W))
+    return FaultCause::ReadOnly;
+  if (access == Access::Execute && !leaf.has(PteFlag::X))
+    return FaultCause::NoExec;
   return FaultCause::Unexpected;
 }
 
@@ -43,16 +48,27 @@ enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
 // The one-line reason printed when a fault kills a process.
 [[nodiscard]] constexpr const char* fault_cause_text(FaultCause c) {
   switch (c) {
-    case FaultCause::Lazy: return "out of memory";  // only reported when the allocation failed
-    case FaultCause::Outside: return "page fault outside user memory";
-    case FaultCause::Guard: return "access to the stack guard page";
-    case FaultCause::ReadOnly: return "write to a read-only page";
-    case FaultCause::NoExec: return "instruction fetch from a non-executable page";
-    case FaultCause::Unexpected: return "unexpected fault on a mapped page";
+  case FaultCause::Lazy:
+    return "out of memory"; // only reported when the allocation failed
+  case FaultCause::Outside:
+    return "page fault outside user memory";
+  case FaultCause::Guard:
+    return "access to the stack guard page";
+  case FaultCause::ReadOnly:
+    return "write to a read-only page";
+  case FaultCause::NoExec:
+    return "instruction fetch from a non-executable page";
+  case FaultCause::Unexpected:
+    return "unexpected fault on a mapped page";
   }
   return "fault";
 }
 
-// Sv39 index of va in the page-table page at `level` (2 = root), and the bytes one entry spans there.
-[[nodiscard]] constexpr uint64 sv39_index(uint64 va, int level) { return (va >> (kPageShift + 9 * level)) & 0x1FF; }
-[[nodiscard]] constexpr uint64 sv39_span(int level) { return 1ull << (kPageShift + 9 * level); }
+// Sv39 index of va in the page-table page at `level` (2 = root), and the bytes one entry spans
+// there.
+[[nodiscard]] constexpr uint64 sv39_index(uint64 va, int level) {
+  return (va >> (kPageShift + 9 * level)) & 0x1FF;
+}
+[[nodiscard]] constexpr uint64 sv39_span(int level) {
+  return 1ull << (kPageShift + 9 * level);
+}

@@ -30,10 +30,14 @@ std::string printable(std::string_view name) {
 // "directory", "file", "device", or "type N" for anything else.
 std::string type_name(int16_t type) {
   switch (type) {
-    case kTypeDir: return "directory";
-    case kTypeFile: return "file";
-    case kTypeDevice: return "device";
-    default: return "type " + std::to_string(type);
+  case kTypeDir:
+    return "directory";
+  case kTypeFile:
+    return "file";
+  case kTypeDevice:
+    return "device";
+  default:
+    return "type " + std::to_string(type);
   }
 }
 
@@ -52,7 +56,7 @@ SuperBlock sound_superblock(std::span<const uint8_t> image) {
 // One check of one image. Passes run in order: collect inodes, walk directories from "/", check
 // each inode's blocks, check the bitmap, check nlink and reachability.
 class Checker {
- public:
+public:
   Checker(const Image& image, FsckReport& report)
       : img_(image), sb_(image.superblock()), r_(report) {}
 
@@ -61,22 +65,23 @@ class Checker {
     collect_inodes();
     walk_directories();
     for (uint32_t inum = 1; inum < sb_.ninodes; inum++) {
-      if (allocated(inum)) check_blocks(inum);
+      if (allocated(inum))
+        check_blocks(inum);
     }
     check_bitmap();
     check_links();
     r_.blocks_used = sb_.datastart() + data_blocks_used_;
   }
 
- private:
+private:
   struct InodeInfo {
     DiskInode d;
-    bool allocated = false;   // a valid type (inode 0 never counts)
-    bool reached = false;     // named by some directory entry reachable from "/"
-    uint32_t parent = 0;      // directories: the directory whose entry names it
-    uint32_t refs = 0;        // entries naming it, "." and ".." excluded
-    uint32_t subdirs = 0;     // directories: child directories
-    std::string path;         // first path that reached it
+    bool allocated = false; // a valid type (inode 0 never counts)
+    bool reached = false;   // named by some directory entry reachable from "/"
+    uint32_t parent = 0;    // directories: the directory whose entry names it
+    uint32_t refs = 0;      // entries naming it, "." and ".." excluded
+    uint32_t subdirs = 0;   // directories: child directories
+    std::string path;       // first path that reached it
   };
 
   // Records a problem; past kMaxListedErrors only counts it.
@@ -104,7 +109,8 @@ class Checker {
   std::string who(uint32_t inum) const {
     std::string s = (allocated(inum) && info_[inum].d.type == kTypeDir ? "directory " : "inode ") +
                     std::to_string(inum);
-    if (inum < info_.size() && !info_[inum].path.empty()) s += " (" + info_[inum].path + ")";
+    if (inum < info_.size() && !info_[inum].path.empty())
+      s += " (" + info_[inum].path + ")";
     return s;
   }
 
@@ -114,7 +120,8 @@ class Checker {
     for (uint32_t inum = 0; inum < sb_.ninodes; inum++) {
       InodeInfo& in = info_[inum];
       in.d = img_.read_inode(inum).value_or(DiskInode{});
-      if (in.d.type == 0) continue;
+      if (in.d.type == 0)
+        continue;
       if (inum == 0) {
         error("inode 0 is in use (" + type_name(in.d.type) + "); xv6 never allocates inode 0");
       } else if (in.d.type != kTypeDir && in.d.type != kTypeFile && in.d.type != kTypeDevice) {
@@ -166,11 +173,13 @@ class Checker {
     std::set<std::string, std::less<>> seen;
     for (size_t slot = 0; slot < entries->size(); slot++) {
       const DirEntry& e = (*entries)[slot];
-      if (e.inum == 0) continue;
+      if (e.inum == 0)
+        continue;
       const std::string entry = who(dir) + ": entry '" + printable(e.name) + "'";
       if (e.name == "." || e.name == "..") {
         const bool expected = (slot == 0 && e.name == ".") || (slot == 1 && e.name == "..");
-        if (!expected) error(entry + " at slot " + std::to_string(slot) + " is misplaced");
+        if (!expected)
+          error(entry + " at slot " + std::to_string(slot) + " is misplaced");
         continue;
       }
       if (e.name.empty()) {
@@ -178,7 +187,8 @@ class Checker {
       } else if (e.name.find('/') != std::string::npos) {
         error(entry + " contains '/'");
       }
-      if (!seen.insert(e.name).second) error(entry + " appears more than once");
+      if (!seen.insert(e.name).second)
+        error(entry + " appears more than once");
       if (e.inum >= sb_.ninodes) {
         error(entry + " has inode number " + std::to_string(e.inum) + ", not below ninodes " +
               std::to_string(sb_.ninodes));
@@ -191,7 +201,8 @@ class Checker {
       InodeInfo& child = info_[e.inum];
       child.refs++;
       if (child.d.type != kTypeDir) {
-        if (!child.reached) child.path = path_in(dir, e.name);
+        if (!child.reached)
+          child.path = path_in(dir, e.name);
         child.reached = true;
         continue;
       }
@@ -229,7 +240,8 @@ class Checker {
       need = kMaxFileBlocks;
     }
     uint32_t beyond = 0;
-    for (uint32_t i = 0; i < kNDirect; i++) beyond += check_pointer(inum, i, d.addrs[i], i < need);
+    for (uint32_t i = 0; i < kNDirect; i++)
+      beyond += check_pointer(inum, i, d.addrs[i], i < need);
     const uint32_t ind = d.addrs[kNDirect];
     if (ind == 0 && need > kNDirect) {
       error(who(inum) + ": size " + std::to_string(d.size) +
@@ -256,8 +268,8 @@ class Checker {
     const std::string which = "file block " + std::to_string(index);
     if (addr == 0) {
       if (needed) {
-        error(who(inum) + ": " + which + " is missing (size " +
-              std::to_string(info_[inum].d.size) + ")");
+        error(who(inum) + ": " + which + " is missing (size " + std::to_string(info_[inum].d.size) +
+              ")");
       }
       return false;
     }
@@ -273,7 +285,8 @@ class Checker {
             std::to_string(sb_.size) + ")");
       return false;
     }
-    if (owner_.empty()) owner_.assign(sb_.size, 0);
+    if (owner_.empty())
+      owner_.assign(sb_.size, 0);
     if (owner_[b] != 0) {
       error("block " + std::to_string(b) + " is used twice: by " + who(owner_[b]) + " and by " +
             who(inum));
@@ -293,7 +306,8 @@ class Checker {
 
   // Pass 4: the bitmap marks the metadata and every used block, nothing else.
   void check_bitmap() {
-    if (owner_.empty()) owner_.assign(sb_.size, 0);
+    if (owner_.empty())
+      owner_.assign(sb_.size, 0);
     for (uint32_t b = 0; b < sb_.size; b++) {
       const bool meta = b < sb_.datastart();
       const bool used = meta || owner_[b] != 0;
@@ -310,9 +324,11 @@ class Checker {
     const uint64_t bits = uint64_t{sb_.datastart() - sb_.bmapstart} * kBitsPerBlock;
     uint64_t beyond = 0;
     uint64_t b = sb_.size;
-    for (; b < bits && b % 8 != 0; b++) beyond += bitmap_bit(b);
+    for (; b < bits && b % 8 != 0; b++)
+      beyond += bitmap_bit(b);
     const auto region = img_.bytes().subspan(size_t{sb_.bmapstart} * kBlockSize, bits / 8);
-    for (uint64_t byte = b / 8; byte < bits / 8; byte++) beyond += std::popcount(region[byte]);
+    for (uint64_t byte = b / 8; byte < bits / 8; byte++)
+      beyond += std::popcount(region[byte]);
     if (beyond != 0) {
       error("bitmap marks " + std::to_string(beyond) + " blocks at or past block " +
             std::to_string(sb_.size) + ", the end of the file system");
@@ -321,9 +337,11 @@ class Checker {
 
   // Pass 5: every allocated inode is reachable and its nlink follows the kernel's convention.
   void check_links() {
-    if (!walk_ok_) return;
+    if (!walk_ok_)
+      return;
     for (uint32_t inum = 1; inum < sb_.ninodes; inum++) {
-      if (!allocated(inum)) continue;
+      if (!allocated(inum))
+        continue;
       const InodeInfo& in = info_[inum];
       if (!in.reached) {
         error("inode " + std::to_string(inum) + " (" + type_name(in.d.type) + ", nlink " +
@@ -347,12 +365,12 @@ class Checker {
   const SuperBlock sb_;
   FsckReport& r_;
   std::vector<InodeInfo> info_;
-  std::vector<uint32_t> owner_;  // block -> inode using it (0 = none); sized lazily to sb.size
+  std::vector<uint32_t> owner_; // block -> inode using it (0 = none); sized lazily to sb.size
   uint32_t data_blocks_used_ = 0;
   bool walk_ok_ = true;
 };
 
-}  // namespace
+} // namespace
 
 LogHeader read_log_header(std::span<const uint8_t> image) {
   const SuperBlock sb = sound_superblock(image);
@@ -360,7 +378,8 @@ LogHeader read_log_header(std::span<const uint8_t> image) {
   LogHeader h;
   h.n = static_cast<int32_t>(load_le32(block, 0));
   const uint32_t count = h.n > 0 ? std::min<uint32_t>(h.n, kBlockSize / 4 - 1) : 0;
-  for (uint32_t i = 0; i < count; i++) h.blocks.push_back(load_le32(block, 4 + 4 * size_t{i}));
+  for (uint32_t i = 0; i < count; i++)
+    h.blocks.push_back(load_le32(block, 4 + 4 * size_t{i}));
   return h;
 }
 
@@ -383,7 +402,8 @@ std::optional<std::string> log_header_problem(std::span<const uint8_t> image) {
 }
 
 Result<uint32_t> install_log(std::span<uint8_t> image) {
-  if (auto problem = log_header_problem(image)) return Error{*problem};
+  if (auto problem = log_header_problem(image))
+    return Error{*problem};
   const SuperBlock sb = sound_superblock(image);
   const LogHeader h = read_log_header(image);
   for (size_t i = 0; i < h.blocks.size(); i++) {
@@ -397,7 +417,8 @@ Result<uint32_t> install_log(std::span<uint8_t> image) {
 FsckReport check_image(std::span<const uint8_t> image, const FsckOptions& options) {
   FsckReport report;
   report.errors = superblock_problems(image);
-  if (!report.errors.empty()) return report;
+  if (!report.errors.empty())
+    return report;
   const SuperBlock sb = sound_superblock(image);
   std::vector<uint8_t> copy(image.begin(), image.begin() + size_t{sb.size} * kBlockSize);
 
@@ -405,7 +426,7 @@ FsckReport check_image(std::span<const uint8_t> image, const FsckOptions& option
     report.errors.push_back(*problem);
   } else if (const LogHeader h = read_log_header(copy); h.n > 0) {
     if (options.replay_log) {
-      (void)install_log(copy);  // cannot fail: the header was just checked
+      (void)install_log(copy); // cannot fail: the header was just checked
       report.warnings.push_back("log had " + std::to_string(h.n) +
                                 " committed blocks; installed them before checking");
     } else {
@@ -415,7 +436,7 @@ FsckReport check_image(std::span<const uint8_t> image, const FsckOptions& option
   }
 
   auto img = Image::open(std::move(copy));
-  if (!img.ok()) {  // unreachable: the superblock was checked above
+  if (!img.ok()) { // unreachable: the superblock was checked above
     report.errors.push_back(img.error());
     return report;
   }
@@ -423,4 +444,4 @@ FsckReport check_image(std::span<const uint8_t> image, const FsckOptions& option
   return report;
 }
 
-}  // namespace fsimage
+} // namespace fsimage

@@ -1,6 +1,6 @@
-// The xv6 on-disk format as host C++ sees it: constants taken from kernel/fs.h, constexpr layout math
-// that reproduces xv6 2025's mkfs, and explicit little-endian encoding of the superblock, inodes and
-// directory entries (so the host's byte order and struct padding never matter).
+// The xv6 on-disk format as host C++ sees it: constants taken from kernel/fs.h, constexpr layout
+// math that reproduces xv6 2025's mkfs, and explicit little-endian encoding of the superblock,
+// inodes and directory entries (so the host's byte order and struct padding never matter).
 //
 // Disk layout, in BSIZE blocks:
 //   [ boot | super | log (header + LOGBLOCKS) | inode blocks | bitmap | data blocks ]
@@ -22,7 +22,7 @@ namespace fsimage::abi {
 #include "kernel/fs.h"
 // The macros expand here, where the headers' own type names resolve.
 static_assert(MAXFILE == 268 && IPB == 16 && BPB == 8192 && NINDIRECT == 256);
-}  // namespace fsimage::abi
+} // namespace fsimage::abi
 
 namespace fsimage {
 
@@ -38,13 +38,13 @@ inline constexpr uint32_t kInodesPerBlock = kBlockSize / kInodeSize;
 inline constexpr uint32_t kBitsPerBlock = kBlockSize * 8;
 inline constexpr uint32_t kDirSiz = DIRSIZ;
 inline constexpr uint32_t kDirentSize = sizeof(abi::dirent);
-inline constexpr uint32_t kLogDataBlocks = LOGBLOCKS;  // blocks one committed transaction may hold
-inline constexpr uint32_t kDefaultLogBlocks = kLogDataBlocks + 1;  // header + LOGBLOCKS
-inline constexpr uint32_t kMinLogBlocks = MAXOPBLOCKS + 1;  // the kernel refuses a smaller log
+inline constexpr uint32_t kLogDataBlocks = LOGBLOCKS; // blocks one committed transaction may hold
+inline constexpr uint32_t kDefaultLogBlocks = kLogDataBlocks + 1; // header + LOGBLOCKS
+inline constexpr uint32_t kMinLogBlocks = MAXOPBLOCKS + 1; // the kernel refuses a smaller log
 inline constexpr uint32_t kDefaultSize = FSSIZE;
 inline constexpr uint32_t kDefaultInodes = 200;
 inline constexpr uint32_t kMaxInodes = 65536;  // dirent.inum is 16 bits: inums 0..65535
-inline constexpr uint32_t kMaxSize = 1u << 20;  // 1 GiB: the most mkfs and fsck keep in memory
+inline constexpr uint32_t kMaxSize = 1u << 20; // 1 GiB: the most mkfs and fsck keep in memory
 
 inline constexpr int16_t kTypeDir = T_DIR;
 inline constexpr int16_t kTypeFile = T_FILE;
@@ -58,20 +58,21 @@ static_assert(kDirentSize == 16 && offsetof(abi::dirent, name) == 2);
 
 // Where each region of an image starts and how big it is, in blocks.
 struct Layout {
-  uint32_t size = 0;          // total blocks in the image
-  uint32_t ninodes = 0;       // inode numbers 0..ninodes-1 exist; 0 is never used
-  uint32_t nlog = 0;          // log header block + log data blocks
-  uint32_t logstart = 0;      // first log block (the header)
-  uint32_t inodestart = 0;    // first inode block
-  uint32_t ninodeblocks = 0;  // inode blocks
-  uint32_t bmapstart = 0;     // first bitmap block
-  uint32_t nbitmap = 0;       // bitmap blocks
-  uint32_t nmeta = 0;         // boot + super + log + inodes + bitmap = first data block
-  uint32_t nblocks = 0;       // data blocks (0 when size cannot even hold the metadata)
+  uint32_t size = 0;         // total blocks in the image
+  uint32_t ninodes = 0;      // inode numbers 0..ninodes-1 exist; 0 is never used
+  uint32_t nlog = 0;         // log header block + log data blocks
+  uint32_t logstart = 0;     // first log block (the header)
+  uint32_t inodestart = 0;   // first inode block
+  uint32_t ninodeblocks = 0; // inode blocks
+  uint32_t bmapstart = 0;    // first bitmap block
+  uint32_t nbitmap = 0;      // bitmap blocks
+  uint32_t nmeta = 0;        // boot + super + log + inodes + bitmap = first data block
+  uint32_t nblocks = 0;      // data blocks (0 when size cannot even hold the metadata)
 };
 
-// Computes xv6 mkfs's layout for `size` blocks and `ninodes` inodes. Like xv6, it rounds the inode and
-// bitmap regions up with "n / per_block + 1". Pure arithmetic: check_layout() says if it is usable.
+// Computes xv6 mkfs's layout for `size` blocks and `ninodes` inodes. Like xv6, it rounds the inode
+// and bitmap regions up with "n / per_block + 1". Pure arithmetic: check_layout() says if it is
+// usable.
 constexpr Layout compute_layout(uint32_t size, uint32_t ninodes,
                                 uint32_t nlog = kDefaultLogBlocks) {
   Layout l;
@@ -95,8 +96,9 @@ static_assert(kDefaultLayout.inodestart == 33 && kDefaultLayout.ninodeblocks == 
 static_assert(kDefaultLayout.bmapstart == 46 && kDefaultLayout.nbitmap == 1);
 static_assert(kDefaultLayout.nmeta == 47 && kDefaultLayout.nblocks == 1953);
 
-// Returns why mkfs cannot build an image with this layout (ninodes < 2 or too many for 16-bit inums,
-// size too large, or no room for the metadata plus the root directory's block), or nullopt if usable.
+// Returns why mkfs cannot build an image with this layout (ninodes < 2 or too many for 16-bit
+// inums, size too large, or no room for the metadata plus the root directory's block), or nullopt
+// if usable.
 std::optional<std::string> check_layout(const Layout& layout);
 
 // ---- Little-endian access to image bytes. Callers guarantee off + width <= bytes.size(). ----
@@ -113,7 +115,8 @@ constexpr void store_le16(std::span<uint8_t> b, size_t off, uint16_t v) {
   b[off + 1] = static_cast<uint8_t>(v >> 8);
 }
 constexpr void store_le32(std::span<uint8_t> b, size_t off, uint32_t v) {
-  for (size_t i = 0; i < 4; i++) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
+  for (size_t i = 0; i < 4; i++)
+    b[off + i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
 // ---- Decoded forms of the on-disk structures. ----
@@ -139,8 +142,8 @@ struct SuperBlock {
 
 // The superblock mkfs writes for `layout`.
 constexpr SuperBlock superblock_for(const Layout& l) {
-  return SuperBlock{kMagic,       l.size,     l.nblocks,    l.ninodes,
-                    l.nlog,       l.logstart, l.inodestart, l.bmapstart};
+  return SuperBlock{kMagic, l.size,     l.nblocks,    l.ninodes,
+                    l.nlog, l.logstart, l.inodestart, l.bmapstart};
 }
 
 // struct dinode, field for field (type 0 = free).
@@ -150,7 +153,7 @@ struct DiskInode {
   int16_t minor = 0;
   int16_t nlink = 0;
   uint32_t size = 0;
-  uint32_t addrs[kNDirect + 1] = {};  // the last one is the indirect block
+  uint32_t addrs[kNDirect + 1] = {}; // the last one is the indirect block
 };
 
 // Reads/writes a superblock at the start of `block` (at least 32 bytes).
@@ -163,7 +166,7 @@ void encode_inode(const DiskInode& inode, std::span<uint8_t> bytes);
 
 // A decoded struct dirent: the name stops at the first NUL or after DIRSIZ bytes.
 struct DirEntry {
-  uint16_t inum = 0;  // 0 = free slot
+  uint16_t inum = 0; // 0 = free slot
   std::string name;
 };
 
@@ -176,4 +179,4 @@ void encode_dirent(uint16_t inum, std::string_view name, std::span<uint8_t> byte
 // NUL, or is "." or ".."), or nullopt if it can.
 std::optional<std::string> check_name(std::string_view name);
 
-}  // namespace fsimage
+} // namespace fsimage
