@@ -150,7 +150,7 @@ bool boot(const Options& o, Model m, bool icount, std::unique_ptr<Qemu>* out, st
     *error = what_of(m, icount) + ": " + st.message;
     return false;
   }
-  auto prompt = qemu->expect("$ ", lazyv6::harness::scaled(std::chrono::seconds(o.boot_timeout_s)));
+  auto prompt = qemu->expect("$ ", std::chrono::seconds(o.boot_timeout_s)); // expect() scales it
   if (!prompt) {
     *error = what_of(m, icount) + ": no shell prompt: " + prompt.message;
     return false;
@@ -183,7 +183,7 @@ bool run_commands(Qemu& qemu, const std::string& what, const std::vector<std::st
                (m ? "got '" + m.text + "' (console log: " + qemu.log_path() + ")" : m.message);
       return false;
     }
-    auto back = qemu.expect("$ ", lazyv6::harness::scaled(std::chrono::seconds(60)));
+    auto back = qemu.expect("$ ", std::chrono::seconds(60)); // expect() scales it
     if (!back) {
       *error = what + ": no prompt after `" + cmd + "`: " + back.message;
       return false;
