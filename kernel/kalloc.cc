@@ -213,7 +213,8 @@ void* kzalloc() {
 
 uint64 kfree_pages() {
   // Exact whenever no other hart is allocating or freeing at the same moment. Freed page-table
-  // roots that a hart's satp still holds count as free: switchuvm() frees them very soon.
+  // roots that a hart's satp still holds count as free: that hart frees them when it switches
+  // tables or goes idle (within a timer tick).
   uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_RELAXED) + vm_retired_pages();
   for (const HartCache& c : caches)
     n += __atomic_load_n(&c.n, __ATOMIC_RELAXED);

@@ -62,6 +62,7 @@ void freeproc(Proc* p) REQUIRES(p->lock) {
   if (p->pagetable != nullptr)
     proc_freepagetable(p->pagetable, p->sz, p->vm);
   p->pagetable = nullptr;
+  p->last_cpu = nullptr;
   p->sz = 0;
   p->vm = VmStats{};
   p->pid = 0;
@@ -229,8 +230,10 @@ void scheduler() NO_THREAD_SAFETY_ANALYSIS {
       if (p->state == ProcState::Runnable) {
         p->state = ProcState::Running;
         c->proc = p;
-        // Shared trap model: the only satp write, and none when p's table is still there.
-        switchuvm(p->pagetable);
+        // Shared trap model: the only satp write, and none when p's table is still there. If p
+        // ran on another hart since it left this one, it may have unmapped pages there.
+        switchuvm(p->pagetable, p->last_cpu != c);
+        p->last_cpu = c;
         swtch(&c->context, &p->context);
         // The process is done for now; it changed its state before coming back.
         c->proc = nullptr;
@@ -239,9 +242,11 @@ void scheduler() NO_THREAD_SAFETY_ANALYSIS {
       p->lock.release();
     }
     if (!found) {
-      // Leave the last process's table before idling, so that it can be freed at once.
-      switchkvm();
-      arch::intr_on();
+      // Wait with interrupts still off: wfi wakes for a pending interrupt even then, and the
+      // intr_on() above takes it. Enabling them first would take one that arrived during the scan
+      // and then sleep through the wakeup it made until the next timer tick (0.1 s). The hart
+      // keeps a live process's table in satp: if the process comes back here, nothing is flushed.
+      leave_retired();
       asm volatile("wfi");
     }
   }

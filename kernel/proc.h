@@ -120,6 +120,7 @@ struct Proc {
   uint64 kstack = 0;              // virtual address of the bottom of its kernel stack
   uint64 sz = 0;                  // declared user memory [0, sz); pages in it may be untouched
   PageTable pagetable = nullptr;  // user page table
+  Cpu* last_cpu = nullptr;        // the hart that last ran it (scheduler, under lock)
   TrapFrame* trapframe = nullptr; // data page for trampoline.S (kernel address)
   Context context{};              // swtch() here to run the process
   VmStats vm{};                   // resident pages, page-table pages, faults (vm.h)

@@ -347,12 +347,16 @@ void kvmmap(PageTable kpt, VirtAddr va, PhysAddr pa, uint64 size, PteFlag perm) 
     panic("kvmmap: out of memory");
 }
 
-void switchuvm(PageTable pt) {
+void switchuvm(PageTable pt, bool changed_elsewhere) {
   if constexpr (kIsolatedTraps)
     return;
   Cpu* c = mycpu();
-  if (c->pagetable == pt)
+  if (c->pagetable == pt) {
+    // Still this hart's table, but another hart may have unmapped pages of it since: drop them.
+    if (changed_elsewhere)
+      arch::sfence_vma();
     return;
+  }
   // No ASIDs: the fence drops the previous address space's entries (and orders earlier page-table
   // writes before the walks under pt).
   LAZYV6_CSR_WRITE(satp, arch::make_satp(pt));
@@ -361,8 +365,19 @@ void switchuvm(PageTable pt) {
   reap_retired();
 }
 
-void switchkvm() {
-  switchuvm(kernel_pagetable);
+void leave_retired() {
+  if constexpr (kIsolatedTraps)
+    return;
+  if (__atomic_load_n(&nretired, __ATOMIC_RELAXED) == 0)
+    return;
+  bool holds_retired = false;
+  {
+    SpinGuard guard(retired_lock);
+    for (PageTable slot : retired)
+      holds_retired = holds_retired || (slot != nullptr && slot == mycpu()->pagetable);
+  }
+  if (holds_retired)
+    switchuvm(kernel_pagetable);
 }
 
 void flush_tlb(VirtAddr va, uint64 npages) {

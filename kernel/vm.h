@@ -64,12 +64,15 @@ void kvminithart();
 // cannot.
 void kvmmap(PageTable kpt, VirtAddr va, PhysAddr pa, uint64 size, PteFlag perm);
 // Shared model: makes pt (a user table, or kernel_pagetable) this hart's address space; writes
-// satp and flushes the hart's TLB only if pt is not already there, then frees retired roots no
-// hart uses any more. Isolated model: does nothing (the kernel always runs on kernel_pagetable).
+// satp and flushes the hart's TLB only if pt is not already there (then frees retired roots no
+// hart uses any more), or only flushes if it is there but changed_elsewhere (its process ran on
+// another hart since). Isolated model: does nothing (the kernel always runs on kernel_pagetable).
 // Interrupts off.
-void switchuvm(PageTable pt);
-// switchuvm(kernel_pagetable).
-void switchkvm();
+void switchuvm(PageTable pt, bool changed_elsewhere = false);
+// Shared model, for a hart about to idle: if its satp holds a freed process's root, switches to
+// kernel_pagetable so that the root is freed now (a live process's table stays, so that it comes
+// back without a flush). Interrupts off.
+void leave_retired();
 // Drops this hart's TLB entries for the npages pages from va, after they were unmapped or
 // weakened: one sfence.vma per page for a few pages, one whole flush for more.
 void flush_tlb(VirtAddr va, uint64 npages);
