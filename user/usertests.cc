@@ -34,6 +34,7 @@ constexpr Test kQuickTests[] = {
     {lazyfault, "lazyfault"},
     {lazysyscall, "lazysyscall"},
     {lazyshrink, "lazyshrink"},
+    {shrinkmigrate, "shrinkmigrate"},
     {kernmem, "kernmem"},
     {highmem, "highmem"},
     {kernaddr, "kernaddr"},

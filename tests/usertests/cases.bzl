@@ -18,6 +18,7 @@ QUICK_CASES = [
     "lazyfault",
     "lazysyscall",
     "lazyshrink",
+    "shrinkmigrate",
     "kernmem",
     "highmem",
     "kernaddr",

@@ -212,6 +212,51 @@ void sbrkshrink(const char* s) {
   }
 }
 
+// A page unmapped while its process runs on one hart is gone on every hart. An idle hart keeps the
+// last process's page table in satp; when that process comes back after running on another hart,
+// where it may have unmapped pages, the hart must drop its old TLB entries. A child waits for the
+// disk again and again (reads cycling over more blocks than the buffer cache holds), so that the
+// completion interrupt's hart runs it next, touching a heap page on each hart; then it gives the
+// page back, waits for the disk on and on, and reads the page: that read must kill it.
+void shrinkmigrate(const char* s) {
+  constexpr int kBlocks = 2 * NBUF;
+  const char* name = "shrinkmig";
+  int fd = open(name, O_CREATE | O_RDWR);
+  CHECK(fd >= 0);
+  static char block[BSIZE];
+  for (int i = 0; i < kBlocks; i++)
+    CHECK(write(fd, block, BSIZE) == BSIZE);
+  close(fd);
+  for (int round = 0; round < 6; round++) {
+    int st = run_child(s, [s, name] {
+      int rfd = -1, left = 0;
+      auto wait_for_disk = [&] { // the next block, never in the cache: the read sleeps
+        if (left == 0) {
+          close(rfd);
+          rfd = open(name, O_RDONLY);
+          left = kBlocks;
+        }
+        left--;
+        CHECK(read(rfd, block, BSIZE) == BSIZE);
+      };
+      align_break(s);
+      volatile char* page = sbrk(PGSIZE);
+      CHECK(page != SBRK_ERROR);
+      for (int i = 0; i < 40; i++) {
+        page[0] = 1;
+        wait_for_disk();
+      }
+      CHECK(sbrk(-PGSIZE) != SBRK_ERROR);
+      for (int i = 0; i < 120; i++) {
+        wait_for_disk();
+        (void)page[0];
+      }
+    });
+    CHECKF(st == -1, "round %d: read a page it had given back (exit status %d)", round, st);
+  }
+  CHECK(unlink(name) == 0);
+}
+
 // A big heap survives fork: same contents, private copies, and lazy pages stay lazy in the child.
 void sbrkfork(const char* s) {
   constexpr int kLazy = 1 << 30;

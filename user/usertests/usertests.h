@@ -178,6 +178,7 @@ void sbrkdropall(const char* s);
 void lazyfault(const char* s);
 void lazysyscall(const char* s);
 void lazyshrink(const char* s);
+void shrinkmigrate(const char* s);
 void kernmem(const char* s);
 void highmem(const char* s);
 void kernaddr(const char* s);
