@@ -66,7 +66,7 @@ File* filedup(File* f) {
 }
 
 // Drops a reference to f; the last one frees the slot and then, without ftable.lock, closes the
-// pipe end or puts the inode inside a transaction (both may sleep). Takes ftable.lock.
+// pipe end or puts the inode in a transaction of its own (both may sleep). Takes ftable.lock.
 void fileclose(File* f) {
   File closing;
   {

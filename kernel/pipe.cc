@@ -114,7 +114,7 @@ void pipeclose(Pipe* pi, bool writable) {
 
 // Writes n bytes from user address addr, sleeping while the ring is full. Returns n; as xv6,
 // Error::Broken if the read end closes (Killed if the caller is killed) before all went in; a bad
-// address ends the write early (BadAddress if no byte went in). Holds pi->lock but while asleep.
+// address ends the write early (BadAddress if no byte went in). Holds pi->lock except while asleep.
 Result<int> pipewrite(Pipe* pi, uint64 addr, int n) {
   Proc* pr = myproc();
   int i = 0;
@@ -151,7 +151,7 @@ Result<int> pipewrite(Pipe* pi, uint64 addr, int n) {
 
 // Reads up to n bytes into user address addr, sleeping while the ring is empty and the write end
 // is open. Returns the count (0 at end of file); Error::Killed if killed while waiting,
-// BadAddress if no byte could be copied out. Holds pi->lock but while asleep.
+// BadAddress if no byte could be copied out. Holds pi->lock except while asleep.
 Result<int> piperead(Pipe* pi, uint64 addr, int n) {
   Proc* pr = myproc();
   SpinGuard guard(pi->lock);
