@@ -31,11 +31,11 @@ void move_to_front_locked(Buf* b) REQUIRES(bcache.lock) {
   bcache.head.next = b;
 }
 
-// Returns a referenced buffer for (dev, blockno): the cached one if present, otherwise the least
-// recently used unreferenced buffer, relabelled and marked invalid. When every buffer is referenced
-// it sleeps until one is released (see fslogic::log_capacity for why one always will be). Returns
-// it locked (sleeps); the analysis cannot follow a lock handed out through a returned pointer.
-Buf* bget(uint dev, uint blockno) NO_THREAD_SAFETY_ANALYSIS {
+// Returns a referenced, unlocked buffer for (dev, blockno): the cached one if present, otherwise
+// the least recently used unreferenced buffer, relabelled and marked invalid. When every buffer is
+// referenced it sleeps until one is released (see fslogic::log_capacity for why one always will
+// be). Takes and releases bcache.lock; the reference keeps (dev, blockno) fixed until brelse.
+Buf* bget(uint dev, uint blockno) EXCLUDES(bcache.lock) {
   Buf* found = nullptr;
   {
     SpinGuard guard(bcache.lock);
@@ -68,11 +68,10 @@ Buf* bget(uint dev, uint blockno) NO_THREAD_SAFETY_ANALYSIS {
       }
     }
   }
-  found->lock.acquire();
   return found;
 }
 
-// Drops one reference to b; a buffer nobody references any more may be recycled, so wake bget's
+// Drops one reference to b; a buffer nobody references any more may be recycled, so wakes bget's
 // waiters. Requires bcache.lock.
 void unref_locked(Buf* b) REQUIRES(bcache.lock) {
   b->refcnt--;
@@ -80,8 +79,16 @@ void unref_locked(Buf* b) REQUIRES(bcache.lock) {
     wakeup(&bcache);
 }
 
+// Panics unless the current process holds b's sleeplock (who names the caller); afterwards the
+// analysis knows the lock is held, which bread's callers cannot tell it (see bread).
+void check_locked(Buf* b, const char* who) ASSERT_CAPABILITY(b->lock) {
+  if (!b->lock.holding())
+    panic("%s: buffer %u not locked", who, b->blockno);
+}
+
 } // namespace
 
+// Links the NBUF buffers into the LRU list (all unreferenced). Hart 0, once, before any bread.
 void binit() {
   SpinGuard guard(bcache.lock);
   bcache.head.prev = &bcache.head;
@@ -94,10 +101,13 @@ void binit() {
   }
 }
 
-// The returned buffer's sleeplock is held (released by brelse), which the analysis cannot follow
-// through a returned pointer.
+// Returns a buffer with the contents of block blockno of dev, referenced and with its sleeplock
+// held; reads the disk if the cache does not hold the block. Sleeps. The analysis is off because a
+// capability reached through the return value cannot be named in an ACQUIRE: the lock it takes
+// is held by the caller until brelse, and brelse and bwrite check it at run time (check_locked).
 Buf* bread(uint dev, uint blockno) NO_THREAD_SAFETY_ANALYSIS {
   Buf* b = bget(dev, blockno);
+  b->lock.acquire();
   if (!b->valid) {
     virtio_disk_rw(b, /*write=*/false);
     b->valid = true;
@@ -105,15 +115,16 @@ Buf* bread(uint dev, uint blockno) NO_THREAD_SAFETY_ANALYSIS {
   return b;
 }
 
+// Writes b's data to its disk block now and waits for the disk. The caller holds b->lock.
 void bwrite(Buf* b) {
-  if (!b->lock.holding())
-    panic("bwrite: buffer %u not locked", b->blockno);
+  check_locked(b, "bwrite");
   virtio_disk_rw(b, /*write=*/true);
 }
 
-void brelse(Buf* b) NO_THREAD_SAFETY_ANALYSIS {
-  if (!b->lock.holding())
-    panic("brelse: buffer %u not locked", b->blockno);
+// Releases b's sleeplock and the reference from bread; an unreferenced buffer moves to the most
+// recently used end of the list. The caller holds b->lock; takes bcache.lock.
+void brelse(Buf* b) {
+  check_locked(b, "brelse");
   b->lock.release();
   SpinGuard guard(bcache.lock);
   unref_locked(b);
@@ -121,11 +132,14 @@ void brelse(Buf* b) NO_THREAD_SAFETY_ANALYSIS {
     move_to_front_locked(b);
 }
 
+// Adds a reference that keeps b cached (and its block number fixed) until bunpin; the log pins
+// the blocks of a transaction until they are installed. Takes bcache.lock.
 void bpin(Buf* b) {
   SpinGuard guard(bcache.lock);
   b->refcnt++;
 }
 
+// Drops bpin's reference. Takes bcache.lock.
 void bunpin(Buf* b) {
   SpinGuard guard(bcache.lock);
   if (b->refcnt == 0)

@@ -34,15 +34,15 @@ struct Buf {
   alignas(8) uchar data[BSIZE] = {};
 };
 
-// Links the NBUF buffers into the LRU list. Hart 0, once, before any bread().
+// Links the NBUF buffers into the LRU list.
 void binit();
-// Returns a locked buffer with the contents of block `blockno` of `dev`. Sleeps for the disk, and
-// while every buffer is in use. Needs a process context.
+// Returns a locked buffer holding block `blockno` of `dev`.
 [[nodiscard]] Buf* bread(uint dev, uint blockno);
-// Writes b's data to the disk now. The caller holds b->lock.
+// Writes a locked buffer's data to the disk now.
 void bwrite(Buf* b);
-// Releases b->lock and the reference from bread(); b becomes the most recently used buffer.
+// Unlocks b and drops bread's reference.
 void brelse(Buf* b);
-// Keeps b in the cache (an extra reference) until bunpin(); the log uses this for logged blocks.
+// Keeps b in the cache until bunpin().
 void bpin(Buf* b);
+// Undoes bpin().
 void bunpin(Buf* b);

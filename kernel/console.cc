@@ -11,6 +11,7 @@
 namespace {
 
 constexpr int kBackspace = 0x100; // consputc(kBackspace) erases the previous character
+// The code the terminal sends for Ctrl-x (x an upper-case letter).
 constexpr int ctrl(int x) {
   return x - '@';
 }
@@ -127,6 +128,10 @@ Result<int> consoleread(bool user_dst, uint64 dst, int n) {
 
 } // namespace
 
+// Handles one received character at interrupt time: line editing (Backspace/DEL erase, Ctrl-U
+// kills the line, Ctrl-D ends input, Ctrl-P lists processes), echo, and waking readers at the end
+// of a line; a character that does not fit in a line of kMaxLine rings the bell, and terminal
+// escape sequences (arrow keys) are swallowed. Takes cons.lock, then uart_tx_lock to echo.
 void consoleintr(int c) {
   SpinGuard guard(cons.lock);
   if (swallow_escape_locked(c))
@@ -156,6 +161,7 @@ void consoleintr(int c) {
   }
 }
 
+// Sets up the UART and installs the console's read and write in devsw[CONSOLE]. Hart 0, first.
 void consoleinit() {
   uartinit();
   devsw[CONSOLE].read = consoleread;

@@ -89,6 +89,10 @@ Result<int> push_args(const UserMem& m, uint64 stackbase, uint64* sp, const char
 
 } // namespace
 
+// Loads the ELF program at path into a new address space: its PT_LOAD segments (text R-X, data
+// R-W), a guard page, and USERSTACK stack pages holding argv (kernel strings, nullptr-terminated,
+// at most MAXARG, each shorter than a page). On success frees the old image, sets sp, epc and a1
+// (argv) and returns argc for a0; on failure the process is unchanged. Sleeps on the disk.
 Result<int> exec(const char* path, const char* const* argv) {
   Proc* p = myproc();
   VmStats stats{};
@@ -159,6 +163,8 @@ Result<int> exec(const char* path, const char* const* argv) {
   return argc;
 }
 
+// int exec(const char* path, char* argv[]): copies path and the argument strings (one kernel page
+// each) from user memory and calls exec. Returns argc (the new program's a0), or -1.
 uint64 sys_exec() {
   char path[MAXPATH];
   if (!argstr(0, path, MAXPATH).ok())

@@ -38,10 +38,12 @@ constexpr int kMaxWriteChunk = ((MAXOPBLOCKS - 1 - 1 - 2) / 2) * BSIZE;
 
 } // namespace
 
-void fileinit() {
-  // The table is constinit: every File starts free (ref 0, FileType::None).
-}
+// Initialises the file table: nothing to do, as it is constinit with every File free (ref 0,
+// FileType::None); kept as xv6's hook.
+void fileinit() {}
 
+// Returns a free File, cleared and with ref 1 (the caller fills in the type), or nullptr if all
+// NFILE are in use. Takes ftable.lock.
 File* filealloc() {
   SpinGuard guard(ftable.lock);
   for (File& f : ftable.file) {
@@ -54,6 +56,7 @@ File* filealloc() {
   return nullptr;
 }
 
+// Adds a reference to the open file f and returns it (dup, fork). Takes ftable.lock.
 File* filedup(File* f) {
   SpinGuard guard(ftable.lock);
   if (f->ref < 1)
@@ -62,6 +65,8 @@ File* filedup(File* f) {
   return f;
 }
 
+// Drops a reference to f; the last one frees the slot and then, without ftable.lock, closes the
+// pipe end or puts the inode in a transaction of its own (both may sleep). Takes ftable.lock.
 void fileclose(File* f) {
   File closing;
   {
@@ -84,6 +89,8 @@ void fileclose(File* f) {
   }
 }
 
+// Copies the metadata of f's inode as a struct stat to user address addr. Error::BadFd for a pipe,
+// Error::BadAddress if addr is not writable. Takes and releases the inode's lock.
 Result<void> filestat(File* f, uint64 addr) {
   if (f->type != FileType::Inode && f->type != FileType::Device)
     return Error::BadFd;
@@ -94,6 +101,9 @@ Result<void> filestat(File* f, uint64 addr) {
   return either_copyout(/*user_dst=*/true, addr, &st, sizeof(st));
 }
 
+// Reads up to n bytes from f into user address addr, advancing an inode's offset. Returns the
+// count (0 at end of file); Error::BadFd if f is not readable or names no driver. Holds the
+// inode's lock across the read and the offset update.
 Result<int> fileread(File* f, uint64 addr, int n) {
   if (!f->readable)
     return Error::BadFd;
@@ -120,6 +130,9 @@ Result<int> fileread(File* f, uint64 addr, int n) {
   panic("fileread: file of no type");
 }
 
+// Writes n bytes from user address addr to f, advancing an inode's offset. Returns the count,
+// short only if the disk filled up or addr went bad part-way (an error if nothing was written);
+// Error::BadFd if f is not writable. Opens one transaction per chunk.
 Result<int> filewrite(File* f, uint64 addr, int n) {
   if (!f->writable)
     return Error::BadFd;

@@ -39,17 +39,17 @@ struct Devsw {
 extern Devsw devsw[NDEV];
 inline constexpr int CONSOLE = 1;
 
-// Initialises the file table. Hart 0, once.
+// Initialises the file table.
 void fileinit();
-// Returns a free File with ref 1 (type None, to be filled in), or nullptr if the table is full.
+// Returns a free File with ref 1, or nullptr if the table is full.
 [[nodiscard]] File* filealloc();
 // Adds a reference to f and returns it.
 File* filedup(File* f);
-// Drops a reference; the last one closes the pipe end or releases the inode (in a transaction).
+// Drops a reference; the last one closes what f points to.
 void fileclose(File* f);
-// Copies f's metadata as a struct stat to user address addr. Error::BadFd for a pipe.
+// Copies f's metadata as a struct stat to user address addr.
 [[nodiscard]] Result<void> filestat(File* f, uint64 addr);
 // Reads up to n bytes from f into user address addr; returns the count.
 [[nodiscard]] Result<int> fileread(File* f, uint64 addr, int n);
-// Writes n bytes from user address addr to f; returns n, or an error if not all could be written.
+// Writes n bytes from user address addr to f; returns the count.
 [[nodiscard]] Result<int> filewrite(File* f, uint64 addr, int n);

@@ -1,7 +1,12 @@
-// File system, inode layer and up (see inode.h): the superblock, block allocation in the bitmap,
-// the inode table, file contents through the block map, directories, and path names.
+// File system implementation, above the log. Layers, bottom up:
+//   + Blocks (virtio_disk.cc, bio.cc): raw disk blocks and their cache.
+//   + Log (log.cc): crash recovery for multi-step updates.
+//   + Blocks in this file: allocation in the free bitmap.
+//   + Inodes: allocation, reading, writing, metadata (the life cycle is in inode.h).
+//   + Directories: inodes whose contents are a list of dirents.
+//   + Names: paths like /usr/rtm/xv6/fs.c.
+// The system calls on top are in sysfile.cc, open files in file.cc.
 //
-// Layers, bottom up: virtio_disk -> bio (cache) -> log (transactions) -> this file -> file/sysfile.
 // Everything that writes the disk here runs inside begin_op()/end_op() and writes through
 // log_write(); only fsinit's reads happen before the log exists.
 //
@@ -27,6 +32,19 @@
 
 namespace {
 
+// The disk, in BSIZE-byte blocks, as mkfs lays it out (the superblock says where each region
+// starts; nothing here assumes a size):
+//
+//   [ boot | super | log         | inodes        | free bitmap   | data          ]
+//   0      1       sb.logstart   sb.inodestart   sb.bmapstart    datastart(sb)   sb.size
+//
+//   log:    a header block, then the blocks of the transaction being committed (log.cc);
+//   inodes: IPB dinodes per block, dinode i in block IBLOCK(i, sb); dinode 0 is never used;
+//   bitmap: one bit per block of the image, block b's bit in block BBLOCK(b, sb);
+//   data:   file and directory contents and indirect blocks, handed out by balloc.
+// A dinode lists NDIRECT direct block numbers and one indirect block of NINDIRECT more (bmap), so
+// a file holds at most MAXFILE blocks; block number 0 means "none" (block 0 is the boot block).
+//
 // The root device's superblock: written once by fsinit, read-only afterwards.
 constinit superblock sb{};
 
@@ -156,19 +174,23 @@ void ifree(Inode* ip) REQUIRES(ip->lock) {
   ip->valid = false;
 }
 
-// The two places xv6 touches lock-guarded inode fields without the sleeplock, each safe for a
-// reason the analysis cannot see. Both need itable.lock. iget recycling a free entry: with ref == 0
-// nobody holds or waits for its sleeplock.
+// The two places that touch sleeplock-guarded inode fields holding only itable.lock, each safe
+// for a reason the analysis cannot express: it checks one capability per field, and these fields
+// are also safe to touch under itable.lock while ref says nobody can hold or wait for the
+// sleeplock. Taking the sleeplock instead would nest it inside a spinlock.
+//
+// iget recycling an entry: with ref == 0 nobody holds, waits for or can reach its sleeplock.
 void forget_contents_unreferenced(Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFETY_ANALYSIS {
   ip->valid = false;
 }
 // iput: is this the last reference to an unlinked inode? With ref == 1 (the caller's, who does not
-// hold the sleeplock) nobody else can hold it, and no directory names ip, so nobody can iget it.
+// hold the sleeplock) nobody else holds it, and no directory names ip, so nobody can iget it.
 bool last_ref_to_unlinked(const Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFETY_ANALYSIS {
   return ip->ref == 1 && ip->valid && ip->nlink == 0;
 }
 
-// Looks up or creates the inode for path: the shared walk behind namei and nameiparent. With
+// Walks path one directory at a time, holding one directory's lock at a time, and returns the
+// inode it names (referenced, unlocked) or nullptr: the walk behind namei and nameiparent. With
 // want_parent, stops one element early, copies the last element into name and returns the parent.
 Inode* namex(const char* path, bool want_parent, char* name) {
   Inode* ip = (*path == '/') ? iget(ROOTDEV, ROOTINO) : idup(myproc()->cwd);
@@ -220,6 +242,9 @@ static void check_root(int dev) {
   }
 }
 
+// Reads dev's superblock into sb, refuses (halts the machine with "fsinit: bad superblock:
+// <reason>") one that does not describe a usable image on this disk, recovers the log and checks
+// the root directory. Once, in the first process: it sleeps on the disk.
 void fsinit(int dev) {
   uint64 disk_blocks = virtio_disk_blocks();
   if (disk_blocks < 2) {
@@ -246,10 +271,13 @@ void fsinit(int dev) {
 
 // ---- Inodes ----
 
-void iinit() {
-  // The table is constinit: every entry starts free (ref 0). Nothing to do but keep xv6's hook.
-}
+// Initialises the inode table: nothing to do, as it is constinit with every entry free (ref 0);
+// kept as xv6's hook.
+void iinit() {}
 
+// Allocates a free dinode on dev with the given type and returns its inode, referenced and
+// unlocked; Error::NoSpace when every dinode, or every table entry, is in use (then the disk is
+// unchanged). Inside a transaction; sleeps on the inode blocks' buffers.
 Result<Inode*> ialloc(uint dev, short type) {
   for (uint inum = 1; inum < sb.ninodes; inum++) {
     Buf* bp = bread(dev, IBLOCK(inum, sb));
@@ -273,6 +301,8 @@ Result<Inode*> ialloc(uint dev, short type) {
   return Error::NoSpace;
 }
 
+// Copies ip's in-memory fields to its dinode through the log. Must be called after every change
+// of a field that lives on disk. Inside a transaction; the caller holds ip->lock.
 void iupdate(Inode* ip) {
   Buf* bp = bread(ip->dev, IBLOCK(ip->inum, sb));
   dinode* dip = reinterpret_cast<dinode*>(bp->data) + ip->inum % IPB;
@@ -286,6 +316,9 @@ void iupdate(Inode* ip) {
   brelse(bp);
 }
 
+// Returns the table entry for (dev, inum) with one more reference, unlocked and not necessarily
+// read from disk (ilock does that); nullptr if all NINODE entries are in use. Panics on an inum
+// outside the disk's inodes. Takes itable.lock.
 Inode* iget(uint dev, uint inum) {
   if (inum == 0 || inum >= sb.ninodes)
     panic("iget: inode number %u out of range (dev %u): corrupt disk?", inum, dev);
@@ -308,12 +341,15 @@ Inode* iget(uint dev, uint inum) {
   return empty;
 }
 
+// Adds a reference to ip and returns it, for `ip2 = idup(ip)`. Takes itable.lock.
 Inode* idup(Inode* ip) {
   SpinGuard guard(itable.lock);
   ip->ref++;
   return ip;
 }
 
+// Takes ip's sleeplock, reading the dinode from disk the first time. Panics on a free inode or on
+// a type or size no valid disk holds. ip must be referenced; sleeps.
 void ilock(Inode* ip) {
   if (ip == nullptr || ip->ref < 1)
     panic("ilock: inode not referenced");
@@ -338,12 +374,16 @@ void ilock(Inode* ip) {
     panic("ilock: inode %u has bad size %u: corrupt disk", ip->inum, ip->size);
 }
 
+// Releases ip's sleeplock, which the caller holds.
 void iunlock(Inode* ip) {
   if (ip == nullptr || !ip->lock.holding() || ip->ref < 1)
     panic("iunlock: inode not locked");
   ip->lock.release();
 }
 
+// Drops a reference. The last reference to an inode with no links also frees it on disk (its
+// blocks, then its dinode), so every iput runs inside a transaction. The caller does not hold
+// ip->lock; takes itable.lock, and ip->lock when freeing.
 void iput(Inode* ip) {
   {
     SpinGuard guard(itable.lock);
@@ -361,11 +401,14 @@ void iput(Inode* ip) {
   ip->ref--;
 }
 
+// iunlock(ip) then iput(ip): the common ending of a use of a locked inode.
 void iunlockput(Inode* ip) {
   iunlock(ip);
   iput(ip);
 }
 
+// Frees every data block of ip (and the indirect block) and sets its size to 0. Inside a
+// transaction; the caller holds ip->lock.
 void itrunc(Inode* ip) {
   for (uint i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i] != 0) {
@@ -389,6 +432,7 @@ void itrunc(Inode* ip) {
   iupdate(ip);
 }
 
+// Fills *st from ip for fstat. The caller holds ip->lock.
 void stati(Inode* ip, struct stat* st) {
   st->dev = static_cast<int>(ip->dev);
   st->ino = ip->inum;
@@ -399,6 +443,9 @@ void stati(Inode* ip, struct stat* st) {
 
 // ---- Contents ----
 
+// Copies up to n bytes at offset off of ip to dst, a user address if user_dst, else a kernel one.
+// Returns the count copied (0 at or past the end of the file); Error::BadAddress if dst is not
+// writable. The caller holds ip->lock.
 Result<int> readi(Inode* ip, bool user_dst, uint64 dst, uint off, uint n) {
   n = fslogic::read_count(ip->size, off, n);
   uint tot = 0;
@@ -420,6 +467,10 @@ Result<int> readi(Inode* ip, bool user_dst, uint64 dst, uint off, uint n) {
   return static_cast<int>(tot);
 }
 
+// Writes n bytes from src (user or kernel, as user_src says) at offset off, growing the file.
+// Returns n, or less if the disk filled up or src went bad part-way (an error if nothing was
+// written); Error::Invalid if off > size, Error::TooBig past MAXFILE. Inside a transaction; the
+// caller holds ip->lock.
 Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
   switch (fslogic::write_check(ip->size, off, n)) {
   case fslogic::WriteCheck::Ok:
@@ -473,10 +524,14 @@ Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
 
 // ---- Directories ----
 
+// True if the directory names s and t are equal (at most DIRSIZ bytes are compared).
 bool namecmp(const char* s, const char* t) {
   return fslogic::name_equal(s, t);
 }
 
+// Looks name up in directory dp. Returns its inode (referenced, unlocked) and, if poff is not
+// null, the entry's byte offset; Error::NotFound if absent, Error::NoSpace if the inode table is
+// full. The caller holds dp->lock.
 Result<Inode*> dirlookup(Inode* dp, const char* name, uint* poff) {
   if (dp->type != T_DIR)
     panic("dirlookup: inode %u is not a directory", dp->inum);
@@ -499,6 +554,9 @@ Result<Inode*> dirlookup(Inode* dp, const char* name, uint* poff) {
   return Error::NotFound;
 }
 
+// Adds the entry (name, inum) to directory dp, in the first free slot or at the end. Returns
+// Error::Exists if name is present, Error::NotFound if dp has been unlinked, NoSpace or TooBig if
+// dp cannot grow. Inside a transaction; the caller holds dp->lock.
 Result<void> dirlink(Inode* dp, const char* name, uint inum) {
   // A directory already unlinked (someone's cwd may still be inside it) takes no new names: an
   // entry there would be unreachable from / and its inode lost on disk once the process leaves.
@@ -533,11 +591,16 @@ Result<void> dirlink(Inode* dp, const char* name, uint inum) {
 
 // ---- Path names ----
 
+// Returns the inode for path (absolute, or relative to the process's cwd), referenced and
+// unlocked, or nullptr if there is none or the inode table is full. Inside a transaction (the
+// walk may drop the last reference to a directory).
 Inode* namei(const char* path) {
   char name[DIRSIZ];
   return namex(path, /*want_parent=*/false, name);
 }
 
+// Like namei but returns the parent directory of path's last element and copies that element
+// into name (DIRSIZ bytes); nullptr for "/" or a missing parent. Inside a transaction.
 Inode* nameiparent(const char* path, char* name) {
   return namex(path, /*want_parent=*/true, name);
 }

@@ -1,10 +1,8 @@
 /*
  * On-disk file system format (xv6-riscv 2025), shared by the kernel, mkfs and fsck. Plain C.
  *
- * Disk layout, in BSIZE blocks:
- *   [ boot block | super block | log | inode blocks | free bit map | data blocks ]
- * mkfs computes the super block, which records where each region starts; readers must take every
- * position from it.
+ * Disk layout: [ boot | super | log | inodes | free bitmap | data ], each region's start in the
+ * super block (explained in kernel/fs.cc).
  */
 #ifndef LAZYV6_KERNEL_FS_H
 #define LAZYV6_KERNEL_FS_H

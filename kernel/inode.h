@@ -44,62 +44,47 @@ struct Inode {
   uint addrs[NDIRECT + 1] GUARDED_BY(lock) = {};
 };
 
-// Initialises the inode table. Hart 0, once.
+// Initialises the inode table.
 void iinit();
-// Reads the superblock of `dev`, validates it (a corrupt or truncated image stops the system with
-// "fsinit: bad superblock: <reason>"), and recovers the log. Needs a process context (sleeps).
+// Reads and checks the superblock of `dev`, then recovers the log.
 void fsinit(int dev);
 
-// Allocates a free inode on dev, marks it with `type` on disk, and returns it referenced and
-// unlocked; Error::NoSpace when every inode on disk, or every entry of the inode table, is in use
-// (the disk is then unchanged). Inside a transaction.
+// Allocates a dinode of `type` on dev; returns its inode, referenced and unlocked.
 [[nodiscard]] Result<Inode*> ialloc(uint dev, short type);
-// Copies ip's fields to its dinode through the log. Inside a transaction.
+// Copies ip's fields to its dinode through the log.
 void iupdate(Inode* ip) REQUIRES(ip->lock);
-// Returns the in-memory inode for (dev, inum), referenced, unlocked, not necessarily read from
-// disk; nullptr if all NINODE entries are in use.
+// Returns the referenced, unlocked inode for (dev, inum); nullptr if the table is full.
 [[nodiscard]] Inode* iget(uint dev, uint inum);
-// Adds a reference to ip and returns it (for `ip2 = idup(ip)`).
+// Adds a reference to ip and returns it.
 Inode* idup(Inode* ip);
-// Locks ip, reading it from disk if needed. Panics on a free (type 0) inode.
+// Locks ip, reading it from disk if needed.
 void ilock(Inode* ip) ACQUIRE(ip->lock);
 // Unlocks ip.
 void iunlock(Inode* ip) RELEASE(ip->lock);
-// Drops a reference; frees the inode on disk if it was the last one and nlink == 0. Inside a
-// transaction; ip must be unlocked.
+// Drops a reference, freeing an unlinked inode on disk with the last one.
 void iput(Inode* ip);
 // iunlock(ip) then iput(ip).
 void iunlockput(Inode* ip) RELEASE(ip->lock);
-// Frees every data block of ip and sets its size to 0. Inside a transaction.
+// Frees every data block of ip and sets its size to 0.
 void itrunc(Inode* ip) REQUIRES(ip->lock);
 // Fills *st from ip.
 void stati(Inode* ip, struct stat* st) REQUIRES(ip->lock);
 
-// Reads up to n bytes at offset off into dst (a user address if user_dst, else a kernel address).
-// Returns the bytes read (0 at or past end of file); Error::BadAddress if dst is bad.
+// Reads up to n bytes at offset off into a user or kernel address; returns the count.
 [[nodiscard]] Result<int> readi(Inode* ip, bool user_dst, uint64 dst, uint off, uint n)
     REQUIRES(ip->lock);
-// Writes n bytes from src at offset off, growing the file. Returns the bytes written, which is n
-// unless the disk filled up or src turned bad part-way (then the shorter count, or an error if
-// nothing was written). Error::Invalid if off > size; Error::TooBig past MAXFILE. Inside a
-// transaction.
+// Writes n bytes from a user or kernel address at offset off; returns the count.
 [[nodiscard]] Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n)
     REQUIRES(ip->lock);
 
-// True if the two directory names are equal (compares at most DIRSIZ bytes).
+// True if the two directory names are equal.
 [[nodiscard]] bool namecmp(const char* s, const char* t);
-// Looks for `name` in directory dp. Returns the entry's inode (referenced, unlocked) and, if poff
-// is not null, the entry's byte offset; Error::NotFound if absent, Error::NoSpace if the entry
-// exists but the inode table is full.
+// Looks for `name` in directory dp; returns its referenced, unlocked inode.
 [[nodiscard]] Result<Inode*> dirlookup(Inode* dp, const char* name, uint* poff) REQUIRES(dp->lock);
-// Adds the entry (name, inum) to directory dp. Error::Exists if name is present; NoSpace/TooBig if
-// the directory cannot grow. Inside a transaction.
+// Adds the entry (name, inum) to directory dp.
 [[nodiscard]] Result<void> dirlink(Inode* dp, const char* name, uint inum) REQUIRES(dp->lock);
 
-// Returns the inode for path (absolute, or relative to the current process's cwd), referenced and
-// unlocked, or nullptr (no such path, or the inode table is full). Inside a transaction (it may
-// iput).
+// Returns the referenced, unlocked inode for path, or nullptr.
 [[nodiscard]] Inode* namei(const char* path);
-// Like namei but returns the parent directory and copies the last element into name (DIRSIZ bytes);
-// nullptr for "/" or a missing parent.
+// Returns path's parent directory and copies the last element into name.
 [[nodiscard]] Inode* nameiparent(const char* path, char* name);

@@ -1,15 +1,20 @@
-// Write-ahead log with group commit (see log.h for the interface and on-disk format).
+// Write-ahead log with group commit: crash-safe multi-block updates of the file system.
 //
-// Operations run concurrently between begin_op() and end_op(); their log_write()s accumulate in the
-// in-memory header `lh` (a block written twice takes one slot: absorption), and the logged buffers
-// stay pinned in the cache. begin_op() admits an operation only if, even if every outstanding one
-// writes MAXOPBLOCKS blocks, the log cannot overflow. When the last operation ends, end_op()
-// commits:
+// A system call brackets its disk updates with begin_op()/end_op(). Inside, code changes a buffer
+// and calls log_write(b) instead of bwrite(b). Operations run concurrently; their log_write()s
+// accumulate in the in-memory header `lh` (a block written twice takes one slot: absorption), and
+// the logged buffers stay pinned in the cache. begin_op() admits an operation only if, even if
+// every outstanding one writes MAXOPBLOCKS blocks, the log cannot overflow. When the last
+// operation ends, end_op() commits:
 //   1. write_log:    copy each logged block from the cache into its log slot
 //   2. write_head:   write the header with n > 0        <- the commit point
 //   3. install_trans: copy each block to its home location
 //   4. write_head:   write the header with n = 0        <- the transaction is gone
-// A crash before 2 loses the transaction, after 2 the boot-time recovery repeats 3 and 4.
+// A crash before 2 loses the transaction, after 2 the boot-time recovery (initlog) repeats 3 and
+// 4, so each operation's updates are all-or-nothing.
+//
+// On disk (xv6's format): block sb.logstart holds the header { int n; int block[LOGBLOCKS]; } and
+// blocks sb.logstart+1 .. sb.logstart+n hold copies of the blocks named by block[0..n-1].
 
 #include "kernel/log.h"
 
@@ -94,6 +99,9 @@ void commit() {
 
 } // namespace
 
+// Sets the log up from the superblock (nlog already validated by fsinit) and recovers: installs a
+// transaction committed before a crash, then clears the header. Once, from fsinit, in a process
+// (it sleeps on the disk).
 void initlog(int dev, const superblock& sb) {
   static_assert(sizeof(fslogic::LogHeader) <= BSIZE, "log header must fit in one block");
   static_assert(fslogic::log_capacity(LOGBLOCKS + 1, NBUF) >= MAXOPBLOCKS,
@@ -112,6 +120,8 @@ void initlog(int dev, const superblock& sb) {
   write_head();
 }
 
+// Starts a file-system operation, which may log at most MAXOPBLOCKS distinct blocks. Sleeps while
+// the log is committing or the outstanding operations could fill it. Takes log.lock.
 void begin_op() {
   SpinGuard guard(log.lock);
   for (;;) {
@@ -127,6 +137,8 @@ void begin_op() {
   }
 }
 
+// Ends an operation; the last outstanding one commits (sleeping on the disk, without log.lock)
+// and wakes the processes waiting in begin_op. Takes log.lock.
 void end_op() {
   bool do_commit = false;
   {
@@ -152,6 +164,9 @@ void end_op() {
   }
 }
 
+// Records that b (locked, changed by the caller) is written by the current transaction and pins it
+// in the cache until the commit installs it; a block logged twice takes one slot. Panics outside
+// begin_op/end_op or past the log's capacity (kernel bugs). Takes log.lock.
 void log_write(Buf* b) {
   SpinGuard guard(log.lock);
   if (log.outstanding < 1)

@@ -33,7 +33,8 @@ struct PipePool {
 };
 constinit PipePool pool;
 
-// Takes a free pipe from the pool, both ends open and empty; nullptr if none is free.
+// Takes a free pipe from the pool, both ends open and empty; nullptr if none is free. Takes
+// pool.lock, then the pipe's lock.
 Pipe* pipe_get() {
   Pipe* pi = nullptr;
   {
@@ -56,7 +57,7 @@ Pipe* pipe_get() {
   return pi;
 }
 
-// Returns a pipe with both ends closed to the pool.
+// Returns a pipe with both ends closed to the pool. Takes pool.lock.
 void pipe_put(Pipe* pi) {
   SpinGuard guard(pool.lock);
   pi->in_use = false;
@@ -64,6 +65,8 @@ void pipe_put(Pipe* pi) {
 
 } // namespace
 
+// Allocates a pipe and two Files for it: *f0 reads, *f1 writes. Error::NoSpace if the file table
+// or the pipe pool is full (nothing is left allocated then).
 Result<void> pipealloc(File** f0, File** f1) {
   File* rf = filealloc();
   File* wf = rf != nullptr ? filealloc() : nullptr;
@@ -89,6 +92,8 @@ Result<void> pipealloc(File** f0, File** f1) {
   return {};
 }
 
+// Closes the write end (writable) or the read end of pi and wakes the other end's sleepers; the
+// second close returns the pipe to the pool. Takes pi->lock.
 void pipeclose(Pipe* pi, bool writable) {
   bool both_closed;
   {
@@ -107,6 +112,9 @@ void pipeclose(Pipe* pi, bool writable) {
     pipe_put(pi);
 }
 
+// Writes n bytes from user address addr, sleeping while the ring is full. Returns n; as xv6,
+// Error::Broken if the read end closes (Killed if the caller is killed) before all went in; a bad
+// address ends the write early (BadAddress if no byte went in). Holds pi->lock except while asleep.
 Result<int> pipewrite(Pipe* pi, uint64 addr, int n) {
   Proc* pr = myproc();
   int i = 0;
@@ -141,6 +149,9 @@ Result<int> pipewrite(Pipe* pi, uint64 addr, int n) {
   return i;
 }
 
+// Reads up to n bytes into user address addr, sleeping while the ring is empty and the write end
+// is open. Returns the count (0 at end of file); Error::Killed if killed while waiting,
+// BadAddress if no byte could be copied out. Holds pi->lock except while asleep.
 Result<int> piperead(Pipe* pi, uint64 addr, int n) {
   Proc* pr = myproc();
   SpinGuard guard(pi->lock);

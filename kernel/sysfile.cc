@@ -1,5 +1,6 @@
-// File-system system calls (see sysfile.h): argument checking, then calls into file.cc, fs.cc and
-// pipe.cc. Internally everything returns Result; each sys_ function converts an error to -1.
+// File-system system calls: argument checking, then calls into file.cc, fs.cc and pipe.cc. Each
+// reads its arguments with argint/argaddr/argstr; internally everything returns Result, and each
+// sys_ function turns any failure (bad pointer, bad fd, negative count, missing file...) into -1.
 //
 // Every function here that touches inodes runs inside begin_op()/end_op(), because iput (and so
 // namei) may free an inode on disk.
@@ -291,6 +292,7 @@ Result<void> make_node(const char* path, short type, short major, short minor) {
 
 } // namespace
 
+// int dup(int fd): gives fd's open file a second descriptor, the lowest free one, and returns it.
 uint64 sys_dup() {
   Result<Fd> fd = argfd(0);
   if (!fd.ok())
@@ -302,6 +304,7 @@ uint64 sys_dup() {
   return static_cast<uint64>(nfd.value());
 }
 
+// int read(int fd, void* buf, int n): reads up to n bytes; returns the count, 0 at end of file.
 uint64 sys_read() {
   Result<Fd> fd = argfd(0);
   uint64 addr = argaddr(1);
@@ -311,6 +314,7 @@ uint64 sys_read() {
   return to_user(fileread(fd.value().file, addr, n));
 }
 
+// int write(int fd, const void* buf, int n): writes n bytes; returns the count written.
 uint64 sys_write() {
   Result<Fd> fd = argfd(0);
   uint64 addr = argaddr(1);
@@ -320,6 +324,7 @@ uint64 sys_write() {
   return to_user(filewrite(fd.value().file, addr, n));
 }
 
+// int close(int fd): frees the descriptor and drops its reference to the open file.
 uint64 sys_close() {
   Result<Fd> fd = argfd(0);
   if (!fd.ok())
@@ -329,6 +334,7 @@ uint64 sys_close() {
   return 0;
 }
 
+// int fstat(int fd, struct stat* st): copies the metadata of fd's inode to *st.
 uint64 sys_fstat() {
   Result<Fd> fd = argfd(0);
   uint64 st = argaddr(1);
@@ -337,6 +343,8 @@ uint64 sys_fstat() {
   return to_user(filestat(fd.value().file, st));
 }
 
+// int link(const char* old, const char* new): makes new a second name for the file old, in one
+// transaction. Directories cannot be linked.
 uint64 sys_link() {
   char old[MAXPATH];
   char newpath[MAXPATH];
@@ -348,6 +356,8 @@ uint64 sys_link() {
   return to_user(r);
 }
 
+// int unlink(const char* path): removes a name (not "." or "..", and only empty directories); the
+// inode is freed when its last link and its last reference are gone. One transaction.
 uint64 sys_unlink() {
   char path[MAXPATH];
   if (!argstr(0, path, MAXPATH).ok())
@@ -358,6 +368,8 @@ uint64 sys_unlink() {
   return to_user(r);
 }
 
+// int open(const char* path, int omode): opens (O_CREATE: creates) path and returns the lowest free
+// descriptor for it; O_TRUNC empties a file. One transaction.
 uint64 sys_open() {
   char path[MAXPATH];
   int omode = argint(1);
@@ -369,6 +381,7 @@ uint64 sys_open() {
   return to_user(fd);
 }
 
+// int mkdir(const char* path): creates an empty directory (holding "." and "..").
 uint64 sys_mkdir() {
   char path[MAXPATH];
   if (!argstr(0, path, MAXPATH).ok())
@@ -376,6 +389,7 @@ uint64 sys_mkdir() {
   return to_user(make_node(path, T_DIR, 0, 0));
 }
 
+// int mknod(const char* path, short major, short minor): creates a device file for driver major.
 uint64 sys_mknod() {
   char path[MAXPATH];
   short major = static_cast<short>(argint(1));
@@ -385,6 +399,8 @@ uint64 sys_mknod() {
   return to_user(make_node(path, T_DEVICE, major, minor));
 }
 
+// int chdir(const char* path): makes the directory path the process's cwd, dropping the old one
+// inside the same transaction (the put may free an unlinked directory).
 uint64 sys_chdir() {
   char path[MAXPATH];
   if (!argstr(0, path, MAXPATH).ok())
@@ -400,6 +416,8 @@ uint64 sys_chdir() {
   return ip.ok() ? 0 : kSyscallError;
 }
 
+// int pipe(int fds[2]): creates a pipe and stores its read and write descriptors in fds; on any
+// failure both files are closed and no descriptor stays allocated.
 uint64 sys_pipe() {
   uint64 fdarray = argaddr(0); // user pointer to int[2]
   File* rf = nullptr;

@@ -1,6 +1,5 @@
-// File-system system calls. Each reads its arguments with argint/argaddr/argstr and returns the
-// user-visible a0: a non-negative result, or kSyscallError (-1) for any failure (bad pointer, bad
-// fd, negative count, missing file...). None of them panics for anything a user program can do.
+// File-system system calls: each returns the user-visible a0, a non-negative result or -1; none
+// panics for anything a user program can do.
 #pragma once
 
 #include "kernel/types.h"

@@ -13,5 +13,6 @@
 #define TRY_ACQUIRE(...) LAZYV6_TSA(try_acquire_capability(__VA_ARGS__))
 #define REQUIRES(...) LAZYV6_TSA(requires_capability(__VA_ARGS__))
 #define EXCLUDES(...) LAZYV6_TSA(locks_excluded(__VA_ARGS__))
+#define ASSERT_CAPABILITY(x) LAZYV6_TSA(assert_capability(x))
 #define RETURN_CAPABILITY(x) LAZYV6_TSA(lock_returned(x))
 #define NO_THREAD_SAFETY_ANALYSIS LAZYV6_TSA(no_thread_safety_analysis)

@@ -30,6 +30,7 @@ constexpr uint64 kLSR = 5;              // line status
 constexpr uint8 kLsrRxReady = 1 << 0;
 constexpr uint8 kLsrTxIdle = 1 << 5; // THR can take another character
 
+// The UART register at offset r, through the direct map.
 volatile uint8& reg(uint64 r) {
   return *PhysAddr(UART0 + r).as_ptr<volatile uint8>();
 }
@@ -46,6 +47,7 @@ constinit uint64 uart_tx_r GUARDED_BY(uart_tx_lock) = 0;     // next slot to sen
 constinit int uart_tx_sleepers GUARDED_BY(uart_tx_lock) = 0; // writers waiting for room
 constinit char uart_tx_last GUARDED_BY(uart_tx_lock) = '\n'; // last character sent or queued
 
+// Free bytes in the transmit ring.
 [[nodiscard]] uint64 tx_room_locked() REQUIRES(uart_tx_lock) {
   return kTxBufSize - (uart_tx_w - uart_tx_r);
 }
@@ -100,6 +102,7 @@ int uartgetc() {
   return -1;
 }
 
+// Spins forever once a hart has panicked, so the panic message is the last output.
 void freeze_if_panicked() {
   if (panicked) {
     for (;;) {
@@ -109,6 +112,8 @@ void freeze_if_panicked() {
 
 } // namespace
 
+// Configures the UART: 38.4k baud, 8N1, FIFOs on, receive and transmit interrupts on. Hart 0,
+// once.
 void uartinit() {
   reg(kIER) = 0x00; // interrupts off while configuring
   reg(kLCR) = kLcrBaudLatch;
@@ -119,6 +124,10 @@ void uartinit() {
   reg(kIER) = kIerTxEnable | kIerRxEnable;
 }
 
+// devsw[CONSOLE].write: queues n bytes from src (user memory if user_src) for output, one line (up
+// to the newline, at most kTxMaxLine bytes) at a time, so other output never splits a line. Sleeps
+// while the ring lacks room; stops if the caller is killed. Returns the bytes queued, or
+// BadAddress / Killed if none were. Process context only; takes uart_tx_lock.
 Result<int> uartwrite(bool user_src, uint64 src, int n) {
   Proc* p = myproc();
   int done = 0;
@@ -142,6 +151,9 @@ Result<int> uartwrite(bool user_src, uint64 src, int n) {
   return done;
 }
 
+// Writes c now by polling, after everything already queued (output stays in order). Works with
+// interrupts off and in interrupt handlers, and wakes nobody, so callers may hold any other lock.
+// The caller holds uart_tx_lock.
 void uartputc_sync_locked(int c) {
   freeze_if_panicked();
   for (; uart_tx_w != uart_tx_r; uart_tx_r++)
@@ -150,10 +162,14 @@ void uartputc_sync_locked(int c) {
   uart_tx_last = static_cast<char>(c);
 }
 
+// True if nothing has been output yet or the last character output (or queued) was a newline.
+// The caller holds uart_tx_lock.
 bool uart_at_line_start_locked() {
   return uart_tx_last == '\n';
 }
 
+// The UART interrupt: passes every received character to consoleintr, then refills the
+// transmitter from the ring. Takes uart_tx_lock for the transmitter only.
 void uartintr() {
   for (int c; (c = uartgetc()) != -1;)
     consoleintr(c); // the whole receive FIFO

@@ -12,17 +12,13 @@
 // interrupt drains the buffer under it.
 extern Spinlock uart_tx_lock;
 
-// Configures the UART (38.4k baud, 8N1, FIFOs, RX and TX interrupts). Hart 0, once.
+// Configures the UART.
 void uartinit();
-// devsw[CONSOLE].write: queues n bytes from src (user memory if user_src) for output, one line (up
-// to the newline, at most kTxMaxLine bytes) at a time, so a line is never split by other output.
-// Sleeps while the buffer is full; stops if the caller is killed. Returns the bytes queued, or
-// BadAddress / Killed if none were. Process context only; takes uart_tx_lock.
+// devsw[CONSOLE].write: queues n bytes for output, a line at a time; returns the count.
 Result<int> uartwrite(bool user_src, uint64 src, int n) EXCLUDES(uart_tx_lock);
-// Writes c now by polling, after everything already queued (output stays in order). Works with
-// interrupts off and in interrupt handlers; wakes nobody, so callers may hold any other lock.
+// Writes c now by polling, after what is queued.
 void uartputc_sync_locked(int c) REQUIRES(uart_tx_lock);
-// True if nothing has been output yet or the last character output (or queued) was a newline.
+// True if the last character output (or queued) was a newline.
 [[nodiscard]] bool uart_at_line_start_locked() REQUIRES(uart_tx_lock);
-// The UART interrupt: passes received characters to consoleintr() and refills the transmitter.
+// The UART interrupt: receives characters and refills the transmitter.
 void uartintr();

@@ -34,9 +34,9 @@ struct SourceLocation {
 
 // A type as Clang describes it: kind, then for integers (signed << 0) | (log2(bit width) << 1).
 struct TypeDescriptor {
-  uint16 kind;  // kTypeKindInteger, kTypeKindFloat or 0xffff (unknown)
+  uint16 kind; // kTypeKindInteger, kTypeKindFloat or 0xffff (unknown)
   uint16 info;
-  char name[1];  // NUL-terminated, quoted by Clang (e.g. 'int')
+  char name[1]; // NUL-terminated, quoted by Clang (e.g. 'int')
 };
 
 constexpr uint16 kTypeKindInteger = 0;
@@ -49,7 +49,7 @@ struct TypeMismatchData {
   SourceLocation loc;
   const TypeDescriptor* type;
   uint8 log_alignment;
-  uint8 type_check_kind;  // index into kTypeCheckKinds
+  uint8 type_check_kind; // index into kTypeCheckKinds
 };
 
 struct AlignmentAssumptionData {
@@ -104,7 +104,7 @@ struct ImplicitConversionData {
 
 struct InvalidBuiltinData {
   SourceLocation loc;
-  uint8 kind;  // 0: ctz(0), 1: clz(0), 2: assume(false)
+  uint8 kind; // 0: ctz(0), 1: clz(0), 2: assume(false)
 };
 
 struct FunctionTypeMismatchData {
@@ -113,7 +113,7 @@ struct FunctionTypeMismatchData {
 };
 
 struct NonNullReturnData {
-  SourceLocation attr_loc;  // the returns_nonnull / _Nonnull; the return itself is passed apart
+  SourceLocation attr_loc; // the returns_nonnull / _Nonnull; the return itself is passed apart
 };
 
 struct NonNullArgData {
@@ -154,10 +154,12 @@ void begin_report() {
   }
 }
 
+// The source file of loc, or "<unknown>".
 const char* file_of(const SourceLocation& loc) {
   return loc.file != nullptr ? loc.file : "<unknown>";
 }
 
+// The quoted type name Clang recorded, or "?".
 const char* type_name(const TypeDescriptor* type) {
   return type != nullptr ? type->name : "?";
 }
@@ -203,11 +205,14 @@ ValueText format_value(const TypeDescriptor* type, ValueHandle value) {
 #define UBSAN_AT "ubsan: %s at %s:%u:%u"
 #define UBSAN_LOC(loc) file_of(loc), (loc).line, (loc).column
 
+// Panics with "ubsan: <check> at <loc>: <what>": the report of checks that pass no values.
 [[noreturn]] void report_plain(const char* check, const SourceLocation& loc, const char* what) {
   begin_report();
   panic(UBSAN_AT ": %s", check, UBSAN_LOC(loc), what);
 }
 
+// Reports a bad pointer use: null (-fsanitize=null), misaligned (alignment), or too small for the
+// type (object-size), in that order of checking.
 [[noreturn]] void report_type_mismatch(const TypeMismatchData* d, ValueHandle pointer) {
   begin_report();
   uint64 alignment = uint64{1} << d->log_alignment;
@@ -226,11 +231,13 @@ ValueText format_value(const TypeDescriptor* type, ValueHandle value) {
         "object-size", UBSAN_LOC(d->loc), kind, pointer, type_name(d->type));
 }
 
+// The -fsanitize= name of an arithmetic overflow in type: signed or unsigned integer overflow.
 const char* overflow_check(const TypeDescriptor* type) {
   return type != nullptr && (type->info & 1) != 0 ? "signed-integer-overflow"
                                                   : "unsigned-integer-overflow";
 }
 
+// Reports `lhs op rhs` overflowing its type (+, - or *).
 [[noreturn]] void report_overflow(const OverflowData* d, ValueHandle lhs, ValueHandle rhs,
                                   const char* op) {
   begin_report();
@@ -238,12 +245,14 @@ const char* overflow_check(const TypeDescriptor* type) {
         format_value(d->type, lhs).text, op, format_value(d->type, rhs).text, type_name(d->type));
 }
 
+// Reports -value overflowing its type (the negation of the minimum).
 [[noreturn]] void report_negate(const OverflowData* d, ValueHandle value) {
   begin_report();
   panic(UBSAN_AT ": -(%s) overflows type %s", overflow_check(d->type), UBSAN_LOC(d->loc),
         format_value(d->type, value).text, type_name(d->type));
 }
 
+// Reports a division or remainder by zero, or the minimum divided by -1.
 [[noreturn]] void report_divrem(const OverflowData* d, ValueHandle lhs, ValueHandle rhs) {
   begin_report();
   ValueText divisor = format_value(d->type, rhs);
@@ -255,6 +264,8 @@ const char* overflow_check(const TypeDescriptor* type) {
         format_value(d->type, lhs).text, divisor.text, type_name(d->type));
 }
 
+// Reports a shift whose exponent is negative or at least the width (shift-exponent), or a left
+// shift whose result does not fit (shift-base).
 [[noreturn]] void report_shift(const ShiftOutOfBoundsData* d, ValueHandle lhs, ValueHandle rhs) {
   begin_report();
   uint64 lhs_bits = d->lhs_type != nullptr ? uint64{1} << (d->lhs_type->info >> 1) : 64;
@@ -270,6 +281,7 @@ const char* overflow_check(const TypeDescriptor* type) {
         UBSAN_LOC(d->loc), base.text, exponent.text, type_name(d->lhs_type));
 }
 
+// Reports an array index outside the array's static bounds.
 [[noreturn]] void report_out_of_bounds(const OutOfBoundsData* d, ValueHandle index) {
   begin_report();
   panic(UBSAN_AT ": index %s out of bounds for type %s", "array-bounds", UBSAN_LOC(d->loc),
@@ -292,6 +304,7 @@ bool ends_with(const char* name, const char* suffix) {
   return true;
 }
 
+// Reports a load of a bool or enum whose bits are no valid value of the type.
 [[noreturn]] void report_invalid_value(const InvalidValueData* d, ValueHandle value) {
   begin_report();
   bool is_bool = d->type != nullptr && ends_with(d->type->name, "bool'");
@@ -299,6 +312,7 @@ bool ends_with(const char* name, const char* suffix) {
         UBSAN_LOC(d->loc), format_value(d->type, value).text, type_name(d->type));
 }
 
+// Reports ctz/clz of zero or __builtin_assume(false).
 [[noreturn]] void report_builtin(const InvalidBuiltinData* d) {
   const char* what = d->kind == 0   ? "ctz() of zero"
                      : d->kind == 1 ? "clz() of zero"
@@ -306,6 +320,7 @@ bool ends_with(const char* name, const char* suffix) {
   report_plain("builtin", d->loc, what);
 }
 
+// Reports pointer arithmetic that wraps around the address space or offsets a null pointer.
 [[noreturn]] void report_pointer_overflow(const PointerOverflowData* d, ValueHandle base,
                                           ValueHandle result) {
   begin_report();
@@ -313,12 +328,14 @@ bool ends_with(const char* name, const char* suffix) {
         base, result);
 }
 
+// Reports null passed for a parameter declared nonnull or _Nonnull.
 [[noreturn]] void report_nonnull_arg(const NonNullArgData* d, const char* check) {
   begin_report();
   panic(UBSAN_AT ": null passed as argument %d, declared never null at %s:%u:%u", check,
         UBSAN_LOC(d->loc), d->arg_index, UBSAN_LOC(d->attr_loc));
 }
 
+// Reports null returned from a function declared returns_nonnull or _Nonnull; loc is the return.
 [[noreturn]] void report_nonnull_return(const NonNullReturnData* d, const SourceLocation* loc,
                                         const char* check) {
   begin_report();
@@ -328,12 +345,14 @@ bool ends_with(const char* name, const char* suffix) {
         UBSAN_LOC(where), UBSAN_LOC(d->attr_loc));
 }
 
+// Reports a conversion between two types that changes the value (what says which).
 [[noreturn]] void report_types(const char* check, const SourceLocation& loc, const char* what,
                                const TypeDescriptor* from, const TypeDescriptor* to) {
   begin_report();
   panic(UBSAN_AT ": %s from %s to %s", check, UBSAN_LOC(loc), what, type_name(from), type_name(to));
 }
 
+// Reports a pointer that breaks an __builtin_assume_aligned / assume_aligned promise.
 [[noreturn]] void report_alignment_assumption(const AlignmentAssumptionData* d, ValueHandle pointer,
                                               ValueHandle alignment) {
   begin_report();
@@ -341,19 +360,21 @@ bool ends_with(const char* name, const char* suffix) {
         UBSAN_LOC(d->loc), pointer, alignment, UBSAN_LOC(d->assumption_loc));
 }
 
+// Reports a variable-length array whose bound is zero or negative.
 [[noreturn]] void report_vla_bound(const VlaBoundData* d, ValueHandle bound) {
   begin_report();
   panic(UBSAN_AT ": variable length array bound %s is not positive", "vla-bound", UBSAN_LOC(d->loc),
         format_value(d->type, bound).text);
 }
 
+// Reports an indirect call through a pointer whose type does not match the function's.
 [[noreturn]] void report_function(const FunctionTypeMismatchData* d, ValueHandle function) {
   begin_report();
   panic(UBSAN_AT ": call through a pointer (0x%lx) of the wrong function type %s", "function",
         UBSAN_LOC(d->loc), function, type_name(d->type));
 }
 
-}  // namespace
+} // namespace
 
 // ---- the entry points Clang calls ---------------------------------------------------------------
 
@@ -413,10 +434,12 @@ UBSAN_HANDLER(pointer_overflow, (PointerOverflowData * d, ValueHandle base, Valu
 extern "C" [[noreturn]] void __ubsan_handle_builtin_unreachable(UnreachableData* d);
 extern "C" [[noreturn]] void __ubsan_handle_missing_return(UnreachableData* d);
 
+// Reached __builtin_unreachable().
 extern "C" void __ubsan_handle_builtin_unreachable(UnreachableData* d) {
   report_plain("unreachable", d->loc, "__builtin_unreachable() reached");
 }
 
+// Fell off the end of a function that returns a value.
 extern "C" void __ubsan_handle_missing_return(UnreachableData* d) {
   report_plain("return", d->loc, "end of a value-returning function reached without a return");
 }

@@ -43,8 +43,6 @@ inline constexpr uint32 kStatusAcknowledge = 1;
 inline constexpr uint32 kStatusDriver = 2;
 inline constexpr uint32 kStatusDriverOk = 4;
 inline constexpr uint32 kStatusFeaturesOk = 8;
-inline constexpr uint32 kStatusNeedsReset = 64;
-inline constexpr uint32 kStatusFailed = 128;
 
 // Feature bits (bank 0 holds bits 0..31, bank 1 holds 32..63).
 inline constexpr uint32 kBlkFeatureRo = 5;         // read-only device

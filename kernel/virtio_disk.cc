@@ -25,10 +25,11 @@ namespace {
 using virtio::NUM;
 using virtio::Reg;
 
-// Reads/writes a 32-bit device register, through the direct map.
+// Reads a 32-bit device register, through the direct map.
 uint32 reg_read(Reg r) {
   return *PhysAddr(VIRTIO0 + static_cast<uint64>(r)).as_ptr<volatile uint32>();
 }
+// Writes a 32-bit device register, through the direct map.
 void reg_write(Reg r, uint32 v) {
   *PhysAddr(VIRTIO0 + static_cast<uint64>(r)).as_ptr<volatile uint32>() = v;
 }
@@ -127,6 +128,9 @@ uint64 read_capacity_sectors() {
 
 } // namespace
 
+// Finds the block device at VIRTIO0, negotiates features, hands it queue 0's three ring pages and
+// reads its capacity. Panics with the QEMU option to fix if there is no usable virtio block device
+// there (a configuration problem, not a user error). Hart 0, once, before interrupts are on.
 void virtio_disk_init() {
   uint32 magic = reg_read(Reg::MagicValue);
   uint32 version = reg_read(Reg::Version);
@@ -206,13 +210,18 @@ void virtio_disk_init() {
 
   status |= virtio::kStatusDriverOk;
   reg_write(Reg::Status, status);
-  // The PLIC routes VIRTIO0_IRQ to virtio_disk_intr() (K1's trap code).
+  // The device raises VIRTIO0_IRQ when a request completes; devintr (trap.cc) then calls
+  // virtio_disk_intr.
 }
 
+// Disk capacity in BSIZE blocks (0 before virtio_disk_init()).
 uint64 virtio_disk_blocks() {
   return disk.capacity_blocks;
 }
 
+// Reads (write = false) or writes b->data as block b->blockno: queues a three-descriptor request
+// and sleeps until the interrupt marks it done. The caller holds b->lock; takes disk.lock (released
+// while asleep). Panics if the block lies beyond the end of the disk.
 void virtio_disk_rw(Buf* b, bool write) {
   if (b->blockno >= disk.capacity_blocks)
     panic("virtio_disk: block %u beyond the end of the disk (%lu blocks)", b->blockno,
@@ -255,6 +264,8 @@ void virtio_disk_rw(Buf* b, bool write) {
   free_chain_locked(idx[0]);
 }
 
+// The disk interrupt: acknowledges it and, for each request the device has completed since the
+// last one, clears b->disk and wakes the process waiting in virtio_disk_rw. Takes disk.lock.
 void virtio_disk_intr() {
   SpinGuard guard(disk.lock);
   // Acknowledge first: a completion that arrives while we drain the ring raises a new interrupt.
