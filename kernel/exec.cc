@@ -89,7 +89,7 @@ Result<int> push_args(const UserMem& m, uint64 stackbase, uint64* sp, const char
 
 } // namespace
 
-Result<int> exec(const char* path, const char* const* argv) {
+Result<int> kexec(const char* path, const char* const* argv) {
   Proc* p = myproc();
   VmStats stats{};
   PageTable pt = nullptr;
@@ -184,7 +184,7 @@ uint64 sys_exec() {
   }
   argv[i] = nullptr;
   {
-    Result<int> r = exec(path, argv);
+    Result<int> r = kexec(path, argv);
     if (r.ok())
       result = static_cast<uint64>(r.value());
   }

@@ -8,4 +8,4 @@
 // page) into a new address space: PT_LOAD segments (text R-X, data R-W), one guard page, USERSTACK
 // stack pages holding argv. On success the old image is freed and argc is returned (the caller puts
 // it in a0); a1 = argv, sp and epc are set. On failure nothing changes.
-[[nodiscard]] Result<int> exec(const char* path, const char* const* argv);
+[[nodiscard]] Result<int> kexec(const char* path, const char* const* argv);

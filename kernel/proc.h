@@ -1,4 +1,4 @@
-// Processes, harts and the scheduler: the process table, sleep/wakeup, fork/exit/wait/kill.
+// Processes, harts and the scheduler: the process table, sleep/wakeup, kfork/kexit/kwait/kkill.
 #pragma once
 
 #include "kernel/addr.h"
@@ -100,11 +100,16 @@ static_assert(sizeof(TrapFrame) == 288);
 
 enum class ProcState : uint8 { Unused, Used, Sleeping, Runnable, Running, Zombie };
 
+// Guards every Proc::parent, and makes a parent's kwait() and a child's kexit() (which wakes it)
+// atomic with respect to each other. Acquired before any p->lock.
+extern Spinlock wait_lock;
+
 // One process. Life cycle: Unused -> Used (allocproc) -> Runnable -> Running <-> Sleeping/Runnable
-// -> Zombie (exit) -> Unused (wait, freeproc).
-// Locking: `lock` guards state, chan, xstate and pid. `parent` is guarded by the global wait_lock.
-// `killed` is an atomic flag (killed()/setkilled()). Everything else is private to the process
-// itself while it runs (no lock needed), or to whoever holds `lock` while it is Unused/Zombie.
+// -> Zombie (kexit) -> Unused (kwait, freeproc).
+// Locking: `lock` guards state, chan and xstate, and pid's one write. `parent` is guarded by the
+// global wait_lock. `killed` is an atomic flag (killed()/setkilled()). Everything else is private:
+// to the creator while Used (nothing else looks at a Used process's fields), to the process itself
+// while it runs, to its reaper (holding `lock`) once it is a Zombie.
 struct Proc {
   Spinlock lock{"proc"};
 
@@ -114,7 +119,7 @@ struct Proc {
   int pid = 0;                           // written under lock in allocproc, then constant
   int killed_flag = 0;                   // non-zero once killed; read/written atomically
 
-  Proc* parent = nullptr; // guarded by wait_lock (proc.cc)
+  Proc* parent GUARDED_BY(wait_lock) = nullptr;
 
   // Private to the process.
   uint64 kstack = 0;              // virtual address of the bottom of its kernel stack
@@ -160,18 +165,16 @@ void userinit();
 void yield();
 // Atomically releases lk and sleeps on chan; reacquires lk when woken.
 void sleep(void* chan, Spinlock& lk) REQUIRES(lk);
-// Wakes every process sleeping on chan. Must not be called with any p->lock held.
+// Wakes every other process sleeping on chan. Must not be called with any p->lock held.
 void wakeup(void* chan);
-// Creates a child copying the caller; returns the child's pid to the parent, or an error.
-Result<int> fork();
-// Ends the calling process with `status`; it stays a zombie until its parent waits.
-[[noreturn]] void exit(int status);
-// Waits for a child to exit; copies its status to user address `addr` (if non-zero); returns its
-// pid.
-Result<int> wait(uint64 addr);
-// Marks process `pid` killed; it exits the next time it crosses the user/kernel boundary.
-// Error::NotFound if there is no such process, Error::Invalid for init, which nobody may kill.
-Result<void> kill(int pid);
+// Creates a child copying the caller (xv6's fork); returns the child's pid, or an error.
+Result<int> kfork() EXCLUDES(wait_lock);
+// Ends the calling process with `status` (xv6's exit); a zombie until its parent waits.
+[[noreturn]] void kexit(int status) EXCLUDES(wait_lock);
+// Waits for a child to exit (xv6's wait); returns its pid, its status copied to user `addr`.
+Result<int> kwait(uint64 addr) EXCLUDES(wait_lock);
+// Marks process `pid` killed (xv6's kill). Error::NotFound if none, Error::Invalid for init.
+Result<void> kkill(int pid);
 // Whether p has been killed (atomic read, no lock needed).
 inline bool killed(Proc* p) {
   return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0;

@@ -26,6 +26,9 @@ public:
   void release() RELEASE();
   // True if this hart holds the lock. Interrupts must be off.
   [[nodiscard]] bool holding() const;
+  // Panics unless this hart holds the lock; tells -Wthread-safety it is held. For a lock taken by
+  // another kernel thread and handed over through swtch (a process's lock in forkret).
+  void assert_held() const ASSERT_CAPABILITY(this);
   [[nodiscard]] const char* name() const { return name_; }
 
 private:
@@ -35,16 +38,7 @@ private:
 };
 
 // Holds a Spinlock for the lifetime of the guard.
-class SCOPED_CAPABILITY SpinGuard {
-public:
-  explicit SpinGuard(Spinlock& lock) ACQUIRE(lock) : lock_(lock) { lock_.acquire(); }
-  ~SpinGuard() RELEASE() { lock_.release(); }
-  SpinGuard(const SpinGuard&) = delete;
-  SpinGuard& operator=(const SpinGuard&) = delete;
-
-private:
-  Spinlock& lock_;
-};
+using SpinGuard = LockGuard<Spinlock>;
 
 // push_off/pop_off are like intr_off()/intr_on() except that they nest: it takes two pop_off()s to
 // undo two push_off()s, and if interrupts were off to begin with, pop_off() leaves them off.

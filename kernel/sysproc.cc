@@ -28,19 +28,19 @@ uint64 result_of(Result<int> r) {
 } // namespace
 
 uint64 sys_fork() {
-  return result_of(fork());
+  return result_of(kfork());
 }
 
 uint64 sys_exit() {
-  exit(argint(0));
+  kexit(argint(0));
 }
 
 uint64 sys_wait() {
-  return result_of(wait(argaddr(0)));
+  return result_of(kwait(argaddr(0)));
 }
 
 uint64 sys_kill() {
-  return kill(argint(0)).ok() ? 0 : kSyscallError;
+  return kkill(argint(0)).ok() ? 0 : kSyscallError;
 }
 
 uint64 sys_getpid() {
