@@ -77,9 +77,10 @@ void forkret();
 
 // Finds an Unused slot, marks it Used with a fresh pid, and gives it a trap frame, an empty user
 // page table and a context that starts in forkret. Returns it, or nullptr (nothing left allocated).
-// Unlike xv6's, returns with p->lock released: nobody else reads a Used process's fields (the
-// scheduler, wakeup and kwait skip it), so the caller fills it in, then sets Runnable under it.
-Proc* allocproc() {
+// Unlike xv6's, returns with p->lock released: the scheduler, wakeup and kwait skip a Used
+// process (kkill, findproc and procdump only read its pid and counters), so the caller fills it
+// in without the lock, then sets it Runnable under it. Takes each p->lock in turn, and pid_lock.
+Proc* allocproc() EXCLUDES(pid_lock) {
   Proc* p = nullptr;
   for (Proc& slot : proc) {
     SpinGuard guard(slot.lock);
@@ -223,9 +224,10 @@ void userinit() {
   p->state = ProcState::Runnable;
 }
 
-// Each hart's loop: picks a Runnable process, swtch()es to it with its p->lock held (the process
-// releases it, in sched()'s caller or forkret, and holds it again when it swtch()es back), and
-// idles in wfi when there is none. Never returns.
+// Each hart's loop: picks a Runnable process and swtch()es to it with its p->lock held (the process
+// releases it, in sched()'s caller or forkret, and holds it again when it swtch()es back); idles in
+// wfi when there is none. Shared trap model: the only satp write (switchuvm), skipped when the
+// chosen process's table is already there. Never returns.
 void scheduler() {
   Cpu* c = mycpu();
   c->proc = nullptr;
@@ -429,8 +431,8 @@ Result<void> kkill(int pid) {
 }
 
 // Grows the current process's memory by n bytes eagerly (to at most kHeapLimit; TooBig beyond,
-// NoMemory if pages run out), or shrinks it by -n, freeing the pages and flushing the TLB. A
-// shrink below 0 changes nothing and succeeds, as xv6. No locks: sz is the process's own.
+// NoMemory if pages run out), or shrinks it by -n, freeing the pages and flushing the TLB. As xv6,
+// a shrink may reach 0 (text and stack go too); one below 0 changes nothing and succeeds.
 Result<void> growproc(int n) {
   Proc* p = myproc();
   uint64 sz = p->sz;

@@ -154,12 +154,11 @@ inline Proc* myproc() {
   return p;
 }
 
-// Hart 0, once: initialises the process table and maps every process's kernel stack.
+// Gives every process slot its kernel stack. Hart 0, once.
 void procinit();
-// Creates the first process; it finishes booting in forkret (fsinit, cwd = "/", exec "/init").
+// Creates init, the first process; its forkret execs /init.
 void userinit();
-// Per-hart scheduler loop; never returns. In the shared trap model it is what writes satp: to the
-// chosen process's table when that is not already there, to the kernel's before idling.
+// Per-hart scheduler loop; never returns.
 [[noreturn]] void scheduler();
 // Gives up the CPU for one scheduling round.
 void yield();
@@ -167,13 +166,13 @@ void yield();
 void sleep(void* chan, Spinlock& lk) REQUIRES(lk);
 // Wakes every other process sleeping on chan. Must not be called with any p->lock held.
 void wakeup(void* chan);
-// Creates a child copying the caller (xv6's fork); returns the child's pid, or an error.
+// xv6's fork: creates a child copying the caller; returns the child's pid.
 Result<int> kfork() EXCLUDES(wait_lock);
-// Ends the calling process with `status` (xv6's exit); a zombie until its parent waits.
+// xv6's exit: ends the calling process with `status`; never returns.
 [[noreturn]] void kexit(int status) EXCLUDES(wait_lock);
-// Waits for a child to exit (xv6's wait); returns its pid, its status copied to user `addr`.
+// xv6's wait: reaps an exited child, its status copied to user `addr`; returns its pid.
 Result<int> kwait(uint64 addr) EXCLUDES(wait_lock);
-// Marks process `pid` killed (xv6's kill). Error::NotFound if none, Error::Invalid for init.
+// xv6's kill: marks process `pid` killed.
 Result<void> kkill(int pid);
 // Whether p has been killed (atomic read, no lock needed).
 inline bool killed(Proc* p) {
@@ -183,22 +182,17 @@ inline bool killed(Proc* p) {
 inline void setkilled(Proc* p) {
   __atomic_store_n(&p->killed_flag, 1, __ATOMIC_RELEASE);
 }
-// Grows (n > 0, up to kHeapLimit) or shrinks (n < 0) the current process's memory eagerly
-// (allocating or freeing). As xv6, a shrink may reach 0 (text and stack go too); one below 0
-// changes nothing and succeeds.
+// Grows or shrinks the current process's memory by n bytes, eagerly.
 Result<void> growproc(int n);
 // Copies to a user address (if user_dst, in the current process) or a kernel address.
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len);
 // Copies from a user address (if user_src, in the current process) or a kernel address.
 Result<void> either_copyin(void* dst, bool user_src, uint64 src, uint64 len);
-// Prints every process (pid, state, name, resident pages) on the console. For Ctrl-P; takes no
-// locks.
+// Prints every process on the console, for Ctrl-P; takes no locks.
 void procdump();
-// Finds a process by pid (0 = the caller); nullptr if none. The result may exit at any moment:
-// callers only read counters from it.
+// Finds a process by pid (0 = the caller); nullptr if none.
 Proc* findproc(int pid);
-// A fresh user page table (charged to stats), or nullptr: in the isolated trap model with the
-// trampoline and p's trap frame mapped; in the shared model with the kernel half.
+// A fresh user page table for p (charged to stats), or nullptr.
 PageTable proc_pagetable(Proc* p, VmStats& stats);
-// Frees a page table built by proc_pagetable and all the user memory in it (sz bytes declared).
+// Frees a page table built by proc_pagetable and the user memory [0, sz) in it.
 void proc_freepagetable(PageTable pt, uint64 sz, VmStats& stats);

@@ -1,6 +1,6 @@
-// Spinlocks (amoswap acquire / release store) and the nesting interrupt-disable push_off/pop_off.
-// acquire/release sit on every hot path (kalloc in a lazy fault, wakeup, ...), so their bookkeeping
-// is inlined here rather than calling push_off/pop_off.
+// Spinlocks (amoswap acquire / release store) and the nesting interrupt-disable push_off.
+// acquire/release sit on every hot path (kalloc in a lazy fault, wakeup, ...), so their interrupt
+// bookkeeping is inlined here.
 #include "kernel/spinlock.h"
 
 #include "kernel/arch.h"
@@ -9,8 +9,8 @@
 
 namespace {
 
-// push_off() for this file's hot paths: interrupts off, nesting counted in this hart's Cpu, which
-// it returns.
+// Interrupts off, nesting counted in this hart's Cpu, which it returns. Inline for acquire's hot
+// path; push_off() is the same for callers outside this file.
 inline Cpu* push_off_inline() {
   bool old = arch::intr_save_off();
   Cpu* c = mycpu();
@@ -20,7 +20,8 @@ inline Cpu* push_off_inline() {
   return c;
 }
 
-// pop_off() for hart c's Cpu: interrupts back on when the outermost push_off found them on.
+// Undoes one push_off on hart c (xv6's pop_off): interrupts back on when undoing the outermost, if
+// they were on before it.
 inline void pop_off_inline(Cpu* c) {
   if (c->noff < 1)
     panic("pop_off: unbalanced");
@@ -73,7 +74,8 @@ bool Spinlock::holding() const {
   return __atomic_load_n(&locked_, __ATOMIC_RELAXED) != 0 && cpu_ == mycpu();
 }
 
-// Panics unless this hart holds the lock; from here on -Wthread-safety treats it as held.
+// Panics unless this hart holds the lock; from here on -Wthread-safety treats it as held. For a
+// lock one kernel thread took and another releases after swtch (a process's lock in forkret).
 void Spinlock::assert_held() const {
   if (!holding())
     panic("assert_held: %s not held", name_);
@@ -82,11 +84,4 @@ void Spinlock::assert_held() const {
 // Interrupts off, nesting: see spinlock.h.
 void push_off() {
   (void)push_off_inline();
-}
-
-// Undoes one push_off(); panics if interrupts are on (someone enabled them inside) or unbalanced.
-void pop_off() {
-  if (arch::intr_get())
-    panic("pop_off: interruptible");
-  pop_off_inline(mycpu());
 }

@@ -49,6 +49,7 @@ struct alignas(4096) BootPageTable {
 constexpr uint64 kGiB = 1ull << 30;
 constexpr uint64 kBootDirectGiB = kDirectMapBootEnd / kGiB;
 
+// Builds boot_pagetable at compile time (see above).
 consteval BootPageTable make_boot_pagetable() {
   BootPageTable t{};
   const PteFlag leaf = PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::X | PteFlag::A | PteFlag::D;

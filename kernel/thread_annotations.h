@@ -8,14 +8,12 @@
 #define CAPABILITY(x) LAZYV6_TSA(capability(x))
 #define SCOPED_CAPABILITY LAZYV6_TSA(scoped_lockable)
 #define GUARDED_BY(x) LAZYV6_TSA(guarded_by(x))
-#define PT_GUARDED_BY(x) LAZYV6_TSA(pt_guarded_by(x))
 #define ACQUIRE(...) LAZYV6_TSA(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) LAZYV6_TSA(release_capability(__VA_ARGS__))
 #define TRY_ACQUIRE(...) LAZYV6_TSA(try_acquire_capability(__VA_ARGS__))
 #define REQUIRES(...) LAZYV6_TSA(requires_capability(__VA_ARGS__))
 #define EXCLUDES(...) LAZYV6_TSA(locks_excluded(__VA_ARGS__))
 #define ASSERT_CAPABILITY(x) LAZYV6_TSA(assert_capability(x))
-#define RETURN_CAPABILITY(x) LAZYV6_TSA(lock_returned(x))
 #define NO_THREAD_SAFETY_ANALYSIS LAZYV6_TSA(no_thread_safety_analysis)
 
 // Holds `Lock` (anything with acquire() ACQUIRE() and release() RELEASE()) for the guard's
