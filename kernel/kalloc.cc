@@ -176,7 +176,7 @@ void kinit(PhysAddr ram_end) {
   kmem.total = kmem.nfree;
 }
 
-// Returns the page at pa to this hart's cache (junk-filled in debug builds), moving a batch to
+// Returns the page at pa to this hart's cache (junk-filled if kJunkFill), moving a batch to
 // the global list when the cache is full. Panics on an address kalloc() cannot have returned.
 // Takes this hart's cache lock (and kmem.lock when draining) with interrupts off.
 void kfree(void* pa) {
@@ -200,7 +200,7 @@ void kfree(void* pa) {
     arch::intr_on();
 }
 
-// Returns a free page (content undefined; junk in debug builds), or nullptr if none is left: from
+// Returns a free page (content undefined; junk if kJunkFill), or nullptr if none is left: from
 // this hart's cache, refilled from the global list when empty, else stolen from another hart.
 // Takes this hart's cache lock (and kmem.lock to refill), then other caches' locks, interrupts off.
 void* kalloc() {

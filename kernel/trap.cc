@@ -101,8 +101,7 @@ const char* exception_name(uint64 scause) {
   }
 }
 
-// A user page fault: vm_fault() maps an untouched page, or the process is marked killed with a
-// one-line reason (the caller then exits it).
+// A user page fault: vm_fault() maps an untouched page, or the process dies with one line.
 void user_page_fault(Proc* p, uint64 scause) {
   const uint64 stval = LAZYV6_CSR_READ(stval);
   const Access access = scause == arch::kScauseStorePageFault  ? Access::Write
