@@ -93,7 +93,7 @@ Result<int> push_args(const UserMem& m, uint64 stackbase, uint64* sp, const char
 // R-W), a guard page, and USERSTACK stack pages holding argv (kernel strings, nullptr-terminated,
 // at most MAXARG, each shorter than a page). On success frees the old image, sets sp, epc and a1
 // (argv) and returns argc for a0; on failure the process is unchanged. Sleeps on the disk.
-Result<int> exec(const char* path, const char* const* argv) {
+Result<int> kexec(const char* path, const char* const* argv) {
   Proc* p = myproc();
   VmStats stats{};
   PageTable pt = nullptr;
@@ -190,7 +190,7 @@ uint64 sys_exec() {
   }
   argv[i] = nullptr;
   {
-    Result<int> r = exec(path, argv);
+    Result<int> r = kexec(path, argv);
     if (r.ok())
       result = static_cast<uint64>(r.value());
   }

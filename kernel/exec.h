@@ -5,4 +5,4 @@
 #include "kernel/types.h"
 
 // Replaces the current process's image with the program at path; returns argc.
-[[nodiscard]] Result<int> exec(const char* path, const char* const* argv);
+[[nodiscard]] Result<int> kexec(const char* path, const char* const* argv);

@@ -34,31 +34,44 @@ struct Kmem {
 };
 constinit Kmem kmem;
 
+// The lock of a hart's page cache: a bare amoswap, without Spinlock's interrupt bookkeeping,
+// because its users already run with interrupts off (they must stay on one hart while using its
+// cache). Not reentrant; no holding() check.
+class CAPABILITY("cache lock") CacheLock {
+public:
+  // Spins until this hart holds the lock. Interrupts must be off.
+  void acquire() ACQUIRE() {
+    while (__atomic_exchange_n(&locked_, 1u, __ATOMIC_ACQUIRE) != 0) {
+    }
+  }
+  // Releases the lock, publishing the holder's writes to the next holder.
+  void release() RELEASE() { __atomic_store_n(&locked_, 0u, __ATOMIC_RELEASE); }
+
+private:
+  uint32 locked_ = 0;
+};
+using CacheGuard = LockGuard<CacheLock>;
+
 // A hart's private stock of free pages. Touched with interrupts off, under `lock`: an uncontended
 // amoswap for the owner; other harts take it only to steal pages when everything else is empty.
 // Lock order: a cache's lock, then kmem.lock; never two cache locks at once.
 constexpr uint32 kCacheMax = 64;   // more than this: give kCacheBatch back to the global list
 constexpr uint32 kCacheBatch = 32; // pages moved between the global list and a cache at once
 struct alignas(64) HartCache {
-  uint32 lock = 0;
-  uint32 n = 0; // pages on list; written atomically for kfree_pages()
-  Run* list = nullptr;
+  CacheLock lock;
+  uint32 n GUARDED_BY(lock) = 0; // pages on list; written atomically for kfree_pages()
+  Run* list GUARDED_BY(lock) = nullptr;
 };
 constinit HartCache caches[NCPU];
 
-void cache_lock(HartCache& c) {
-  while (__atomic_exchange_n(&c.lock, 1u, __ATOMIC_ACQUIRE) != 0) {
-  }
-}
-void cache_unlock(HartCache& c) {
-  __atomic_store_n(&c.lock, 0u, __ATOMIC_RELEASE);
-}
-void cache_set_n(HartCache& c, uint32 n) {
+// Sets c.n with an atomic store, for kfree_pages(), which reads it without the lock. Requires
+// c.lock.
+void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
   __atomic_store_n(&c.n, n, __ATOMIC_RELAXED);
 }
 
-// Moves up to kCacheBatch pages from the global list into c. c.lock held.
-[[gnu::noinline]] void refill(HartCache& c) {
+// Moves up to kCacheBatch pages from the global list into c. Requires c.lock; takes kmem.lock.
+[[gnu::noinline]] void refill(HartCache& c) REQUIRES(c.lock) EXCLUDES(kmem.lock) {
   SpinGuard guard(kmem.lock);
   uint32 moved = 0;
   while (moved < kCacheBatch && kmem.freelist != nullptr) {
@@ -72,8 +85,8 @@ void cache_set_n(HartCache& c, uint32 n) {
   cache_set_n(c, c.n + moved);
 }
 
-// Moves kCacheBatch pages from c back to the global list. c.lock held.
-[[gnu::noinline]] void drain(HartCache& c) {
+// Moves kCacheBatch pages from c back to the global list. Requires c.lock; takes kmem.lock.
+[[gnu::noinline]] void drain(HartCache& c) REQUIRES(c.lock) EXCLUDES(kmem.lock) {
   SpinGuard guard(kmem.lock);
   for (uint32 i = 0; i < kCacheBatch && c.list != nullptr; i++) {
     Run* r = c.list;
@@ -86,20 +99,18 @@ void cache_set_n(HartCache& c, uint32 n) {
 }
 
 // Last resort when this hart's cache and the global list are empty: one page from another hart's
-// cache, or nullptr. Interrupts off, no cache lock held.
+// cache, or nullptr. Interrupts off; takes each other cache's lock in turn, so holds none.
 [[gnu::noinline]] Run* steal(const HartCache* mine) {
   for (HartCache& c : caches) {
     if (&c == mine)
       continue;
-    cache_lock(c);
+    CacheGuard guard(c.lock);
     Run* r = c.list;
     if (r != nullptr) {
       c.list = r->next;
       cache_set_n(c, c.n - 1);
-    }
-    cache_unlock(c);
-    if (r != nullptr)
       return r;
+    }
   }
   return nullptr;
 }
@@ -107,9 +118,11 @@ void cache_set_n(HartCache& c, uint32 n) {
 // One past the last page (direct-map address of the end of RAM), set once by kinit.
 constinit uint64 ram_end_va = 0;
 
+// The first page kinit() puts on the free list: the first after the kernel image.
 uint64 first_page() {
   return page_round_up(reinterpret_cast<uint64>(end));
 }
+// One past the last page the allocator manages.
 uint64 last_page_end() {
   return ram_end_va;
 }
@@ -147,6 +160,8 @@ void zero_page(void* page) {
 
 } // namespace
 
+// Puts every page from the end of the kernel image to ram_end on the global free list (the
+// harts' caches start empty). Hart 0, once, before any kalloc(). Takes kmem.lock.
 void kinit(PhysAddr ram_end) {
   ram_end_va = reinterpret_cast<uint64>(ram_end.page_base().as_ptr());
   uint64 pa = first_page();
@@ -161,6 +176,9 @@ void kinit(PhysAddr ram_end) {
   kmem.total = kmem.nfree;
 }
 
+// Returns the page at pa to this hart's cache (junk-filled if kJunkFill), moving a batch to
+// the global list when the cache is full. Panics on an address kalloc() cannot have returned.
+// Takes this hart's cache lock (and kmem.lock when draining) with interrupts off.
 void kfree(void* pa) {
   uint64 a = reinterpret_cast<uint64>(pa);
   if ((a & (kPageSize - 1)) != 0 || a < first_page() || a >= last_page_end())
@@ -170,29 +188,35 @@ void kfree(void* pa) {
   Run* r = static_cast<Run*>(pa);
   bool on = arch::intr_save_off(); // stay on this hart while using its cache
   HartCache& c = caches[cpuid()];
-  cache_lock(c);
-  r->next = c.list;
-  c.list = r;
-  cache_set_n(c, c.n + 1);
-  if (c.n > kCacheMax)
-    drain(c);
-  cache_unlock(c);
+  {
+    CacheGuard guard(c.lock);
+    r->next = c.list;
+    c.list = r;
+    cache_set_n(c, c.n + 1);
+    if (c.n > kCacheMax)
+      drain(c);
+  }
   if (on)
     arch::intr_on();
 }
 
+// Returns a free page (content undefined; junk if kJunkFill), or nullptr if none is left: from
+// this hart's cache, refilled from the global list when empty, else stolen from another hart.
+// Takes this hart's cache lock (and kmem.lock to refill), then other caches' locks, interrupts off.
 void* kalloc() {
   bool on = arch::intr_save_off(); // stay on this hart while using its cache
   HartCache& c = caches[cpuid()];
-  cache_lock(c);
-  if (c.list == nullptr)
-    refill(c);
-  Run* r = c.list;
-  if (r != nullptr) {
-    c.list = r->next;
-    cache_set_n(c, c.n - 1);
+  Run* r = nullptr;
+  {
+    CacheGuard guard(c.lock);
+    if (c.list == nullptr)
+      refill(c);
+    r = c.list;
+    if (r != nullptr) {
+      c.list = r->next;
+      cache_set_n(c, c.n - 1);
+    }
   }
-  cache_unlock(c);
   if (r == nullptr)
     r = steal(&c);
   if (on)
@@ -204,6 +228,7 @@ void* kalloc() {
   return r;
 }
 
+// kalloc(), then zero_page(): a zeroed page, or nullptr.
 void* kzalloc() {
   void* p = kalloc();
   if (p != nullptr)
@@ -211,6 +236,8 @@ void* kzalloc() {
   return p;
 }
 
+// Free pages: the global list, every hart's cache and the retired page-table roots. No locks:
+// relaxed atomic loads of the counters.
 uint64 kfree_pages() {
   // Exact whenever no other hart is allocating or freeing at the same moment. Freed page-table
   // roots that a hart's satp still holds count as free: that hart frees them when it switches
@@ -221,10 +248,12 @@ uint64 kfree_pages() {
   return n;
 }
 
+// The end of RAM that kinit() was given (its page base).
 PhysAddr kram_end() {
   return PhysAddr::from_ptr(reinterpret_cast<void*>(ram_end_va));
 }
 
+// Pages the allocator manages: kinit()'s count, constant after boot.
 uint64 ktotal_pages() {
   return kmem.total;
 }

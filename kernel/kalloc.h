@@ -14,7 +14,7 @@ void kinit(PhysAddr ram_end);
 [[nodiscard]] void* kzalloc();
 // Returns a page that kalloc() handed out. Panics on a misaligned or out-of-range address.
 void kfree(void* pa);
-// Pages on the free lists now (plus freed page-table roots about to join them: vm_retired_pages),
-// and pages the allocator manages in total.
+// Pages free now, freed page-table roots about to join them (vm_retired_pages) included.
 [[nodiscard]] uint64 kfree_pages();
+// Pages the allocator manages in total.
 [[nodiscard]] uint64 ktotal_pages();

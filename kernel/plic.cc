@@ -11,21 +11,25 @@ volatile uint32& word(uint64 addr) {
 }
 } // namespace
 
+// Gives the UART and virtio-disk interrupts priority 1 (0 would disable them). Hart 0, once.
 void plicinit() {
   word(PLIC_PRIORITY + UART0_IRQ * 4) = 1;
   word(PLIC_PRIORITY + VIRTIO0_IRQ * 4) = 1;
 }
 
+// Enables the UART and disk interrupts for this hart's supervisor context, threshold 0. Every hart.
 void plicinithart() {
   int hart = cpuid();
   word(PLIC_SENABLE(hart)) = (1u << UART0_IRQ) | (1u << VIRTIO0_IRQ);
   word(PLIC_SPRIORITY(hart)) = 0; // accept every priority above 0
 }
 
+// Claims the highest-priority pending interrupt for this hart: its irq, or 0 if none.
 int plic_claim() {
   return static_cast<int>(word(PLIC_SCLAIM(cpuid())));
 }
 
+// Tells the PLIC this hart is done with irq, so it may be raised again.
 void plic_complete(int irq) {
   word(PLIC_SCLAIM(cpuid())) = static_cast<uint32>(irq);
 }

@@ -128,8 +128,15 @@ void vprint(const char* fmt, va_list ap) REQUIRES(uart_tx_lock) {
   }
 }
 
+// Tells -Wthread-safety that panic() now owns console output. True when panic took (or already
+// held) uart_tx_lock; otherwise its holder did not let go within kPanicLockWait and is presumed
+// dead, and panic prints over it. An assertion to the analysis only: nothing to check at run time.
+void own_console_for_panic() ASSERT_CAPABILITY(uart_tx_lock) {}
+
 } // namespace
 
+// Formats fmt (see printf.h for the conversions) onto the console as one uninterrupted piece.
+// Takes uart_tx_lock for the whole call.
 void printf(const char* fmt, ...) {
   SpinGuard guard(uart_tx_lock);
   va_list ap;
@@ -138,12 +145,16 @@ void printf(const char* fmt, ...) {
   va_end(ap);
 }
 
-void panic(const char* fmt, ...) NO_THREAD_SAFETY_ANALYSIS {
+// Prints "panic: " and the message on a line of its own, sets `panicked` (other harts freeze at
+// their next output or tick) and stops this hart (or powers off in test builds). Never returns.
+// Takes uart_tx_lock for good, or waits at most kPanicLockWait for it and prints anyway.
+void panic(const char* fmt, ...) {
   push_off(); // for holding(); this hart never turns interrupts back on
   // Keeps the console lock for good (other harts then stop at their next output), unless its holder
   // does not let go in time; this hart may already hold it if it panicked while printing.
   if (!uart_tx_lock.holding())
     (void)uart_tx_lock.acquire_within(kPanicLockWait);
+  own_console_for_panic();
   if (!uart_at_line_start_locked())
     out('\n');
   va_list ap;
@@ -161,6 +172,7 @@ void panic(const char* fmt, ...) NO_THREAD_SAFETY_ANALYSIS {
   }
 }
 
+// Nothing to set up (uart_tx_lock is constant-initialised); kept for xv6's map.
 void printfinit() {
   // uart_tx_lock is constant-initialised; nothing else to set up.
 }

@@ -7,12 +7,10 @@
 // one call. Safe in interrupt handlers and with other locks held (it wakes nobody).
 void printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Reports a broken kernel invariant and stops every hart. Never for a user's mistake. Waits at most
-// about a second for the console lock, then prints its message as whole lines and keeps the lock.
+// Reports a broken kernel invariant and stops every hart. Never for a user's mistake.
 [[noreturn]] void panic(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Called once by hart 0 before any other hart prints; nothing to set up (the console lock is
-// constant-initialised), kept for xv6's map.
+// Hart 0, once, before any other hart prints; nothing to set up, kept for xv6's map.
 void printfinit();
 
 // Set once panic() has printed its message; every hart that then prints (or takes a timer

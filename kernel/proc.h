@@ -1,4 +1,4 @@
-// Processes, harts and the scheduler: the process table, sleep/wakeup, fork/exit/wait/kill.
+// Processes, harts and the scheduler: the process table, sleep/wakeup, kfork/kexit/kwait/kkill.
 #pragma once
 
 #include "kernel/addr.h"
@@ -100,11 +100,16 @@ static_assert(sizeof(TrapFrame) == 288);
 
 enum class ProcState : uint8 { Unused, Used, Sleeping, Runnable, Running, Zombie };
 
+// Guards every Proc::parent, and makes a parent's kwait() and a child's kexit() (which wakes it)
+// atomic with respect to each other. Acquired before any p->lock.
+extern Spinlock wait_lock;
+
 // One process. Life cycle: Unused -> Used (allocproc) -> Runnable -> Running <-> Sleeping/Runnable
-// -> Zombie (exit) -> Unused (wait, freeproc).
-// Locking: `lock` guards state, chan, xstate and pid. `parent` is guarded by the global wait_lock.
-// `killed` is an atomic flag (killed()/setkilled()). Everything else is private to the process
-// itself while it runs (no lock needed), or to whoever holds `lock` while it is Unused/Zombie.
+// -> Zombie (kexit) -> Unused (kwait, freeproc).
+// Locking: `lock` guards state, chan and xstate, and pid's one write. `parent` is guarded by the
+// global wait_lock. `killed` is an atomic flag (killed()/setkilled()). Everything else is private:
+// to the creator while Used (nothing else looks at a Used process's fields), to the process itself
+// while it runs, to its reaper (holding `lock`) once it is a Zombie.
 struct Proc {
   Spinlock lock{"proc"};
 
@@ -114,7 +119,7 @@ struct Proc {
   int pid = 0;                           // written under lock in allocproc, then constant
   int killed_flag = 0;                   // non-zero once killed; read/written atomically
 
-  Proc* parent = nullptr; // guarded by wait_lock (proc.cc)
+  Proc* parent GUARDED_BY(wait_lock) = nullptr;
 
   // Private to the process.
   uint64 kstack = 0;              // virtual address of the bottom of its kernel stack
@@ -149,29 +154,26 @@ inline Proc* myproc() {
   return p;
 }
 
-// Hart 0, once: initialises the process table and maps every process's kernel stack.
+// Gives every process slot its kernel stack. Hart 0, once.
 void procinit();
-// Creates the first process; it finishes booting in forkret (fsinit, cwd = "/", exec "/init").
+// Creates init, the first process; its forkret execs /init.
 void userinit();
-// Per-hart scheduler loop; never returns. In the shared trap model it is what writes satp: to the
-// chosen process's table when that is not already there, to the kernel's before idling.
+// Per-hart scheduler loop; never returns.
 [[noreturn]] void scheduler();
 // Gives up the CPU for one scheduling round.
 void yield();
 // Atomically releases lk and sleeps on chan; reacquires lk when woken.
 void sleep(void* chan, Spinlock& lk) REQUIRES(lk);
-// Wakes every process sleeping on chan. Must not be called with any p->lock held.
+// Wakes every other process sleeping on chan. Must not be called with any p->lock held.
 void wakeup(void* chan);
-// Creates a child copying the caller; returns the child's pid to the parent, or an error.
-Result<int> fork();
-// Ends the calling process with `status`; it stays a zombie until its parent waits.
-[[noreturn]] void exit(int status);
-// Waits for a child to exit; copies its status to user address `addr` (if non-zero); returns its
-// pid.
-Result<int> wait(uint64 addr);
-// Marks process `pid` killed; it exits the next time it crosses the user/kernel boundary.
-// Error::NotFound if there is no such process, Error::Invalid for init, which nobody may kill.
-Result<void> kill(int pid);
+// xv6's fork: creates a child copying the caller; returns the child's pid.
+Result<int> kfork() EXCLUDES(wait_lock);
+// xv6's exit: ends the calling process with `status`; never returns.
+[[noreturn]] void kexit(int status) EXCLUDES(wait_lock);
+// xv6's wait: reaps an exited child, its status copied to user `addr`; returns its pid.
+Result<int> kwait(uint64 addr) EXCLUDES(wait_lock);
+// xv6's kill: marks process `pid` killed.
+Result<void> kkill(int pid);
 // Whether p has been killed (atomic read, no lock needed).
 inline bool killed(Proc* p) {
   return __atomic_load_n(&p->killed_flag, __ATOMIC_ACQUIRE) != 0;
@@ -180,22 +182,17 @@ inline bool killed(Proc* p) {
 inline void setkilled(Proc* p) {
   __atomic_store_n(&p->killed_flag, 1, __ATOMIC_RELEASE);
 }
-// Grows (n > 0, up to kHeapLimit) or shrinks (n < 0) the current process's memory eagerly
-// (allocating or freeing). As xv6, a shrink may reach 0 (text and stack go too); one below 0
-// changes nothing and succeeds.
+// Grows or shrinks the current process's memory by n bytes, eagerly.
 Result<void> growproc(int n);
 // Copies to a user address (if user_dst, in the current process) or a kernel address.
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len);
 // Copies from a user address (if user_src, in the current process) or a kernel address.
 Result<void> either_copyin(void* dst, bool user_src, uint64 src, uint64 len);
-// Prints every process (pid, state, name, resident pages) on the console. For Ctrl-P; takes no
-// locks.
+// Prints every process on the console, for Ctrl-P; takes no locks.
 void procdump();
-// Finds a process by pid (0 = the caller); nullptr if none. The result may exit at any moment:
-// callers only read counters from it.
+// Finds a process by pid (0 = the caller); nullptr if none.
 Proc* findproc(int pid);
-// A fresh user page table (charged to stats), or nullptr: in the isolated trap model with the
-// trampoline and p's trap frame mapped; in the shared model with the kernel half.
+// A fresh user page table for p (charged to stats), or nullptr.
 PageTable proc_pagetable(Proc* p, VmStats& stats);
-// Frees a page table built by proc_pagetable and all the user memory in it (sz bytes declared).
+// Frees a page table built by proc_pagetable and the user memory [0, sz) in it.
 void proc_freepagetable(PageTable pt, uint64 sz, VmStats& stats);

@@ -3,20 +3,25 @@
 
 #include "kernel/proc.h"
 
-void Sleeplock::acquire() NO_THREAD_SAFETY_ANALYSIS {
+// Sleeps on this lock's address until it is free, then takes it for the current process. Takes
+// and releases lk_; must not be called with a spinlock held.
+void Sleeplock::acquire() {
   SpinGuard guard(lk_);
-  while (locked_) sleep(this, lk_);
+  while (locked_)
+    sleep(this, lk_);
   locked_ = true;
   pid_ = myproc()->pid;
 }
 
-void Sleeplock::release() NO_THREAD_SAFETY_ANALYSIS {
+// Frees the lock and wakes every process sleeping in acquire(). Takes and releases lk_.
+void Sleeplock::release() {
   SpinGuard guard(lk_);
   locked_ = false;
   pid_ = 0;
   wakeup(this);
 }
 
+// True if the current process holds the lock. Takes and releases lk_.
 bool Sleeplock::holding() {
   SpinGuard guard(lk_);
   Proc* p = myproc();

@@ -1,4 +1,5 @@
-// Sleeping locks: long-term locks (inodes, disk buffers) whose holders may sleep while holding them.
+// Sleeping locks: long-term locks (inodes, disk buffers) whose holders may sleep while holding
+// them.
 #pragma once
 
 #include "kernel/spinlock.h"
@@ -6,7 +7,7 @@
 // A lock that yields the CPU while waiting. Must not be acquired with a spinlock held or from an
 // interrupt handler. Prefer SleepGuard to bare calls.
 class CAPABILITY("sleeplock") Sleeplock {
- public:
+public:
   constexpr explicit Sleeplock(const char* name) : lk_("sleep lock"), name_(name) {}
   Sleeplock(const Sleeplock&) = delete;
   Sleeplock& operator=(const Sleeplock&) = delete;
@@ -19,20 +20,12 @@ class CAPABILITY("sleeplock") Sleeplock {
   [[nodiscard]] bool holding();
   [[nodiscard]] const char* name() const { return name_; }
 
- private:
-  Spinlock lk_;                  // protects this sleep lock's fields
+private:
+  Spinlock lk_; // protects this sleep lock's fields
   bool locked_ GUARDED_BY(lk_) = false;
-  int pid_ GUARDED_BY(lk_) = 0;  // process holding the lock
+  int pid_ GUARDED_BY(lk_) = 0; // process holding the lock
   const char* name_;
 };
 
-class SCOPED_CAPABILITY SleepGuard {
- public:
-  explicit SleepGuard(Sleeplock& lock) ACQUIRE(lock) : lock_(lock) { lock_.acquire(); }
-  ~SleepGuard() RELEASE() { lock_.release(); }
-  SleepGuard(const SleepGuard&) = delete;
-  SleepGuard& operator=(const SleepGuard&) = delete;
-
- private:
-  Sleeplock& lock_;
-};
+// Holds a Sleeplock for the lifetime of the guard.
+using SleepGuard = LockGuard<Sleeplock>;

@@ -1,6 +1,6 @@
-// Spinlocks (amoswap acquire / release store) and the nesting interrupt-disable push_off/pop_off.
-// acquire/release sit on every hot path (kalloc in a lazy fault, wakeup, ...), so their bookkeeping
-// is inlined here rather than calling push_off/pop_off.
+// Spinlocks (amoswap acquire / release store) and the nesting interrupt-disable push_off.
+// acquire/release sit on every hot path (kalloc in a lazy fault, wakeup, ...), so their interrupt
+// bookkeeping is inlined here.
 #include "kernel/spinlock.h"
 
 #include "kernel/arch.h"
@@ -9,6 +9,8 @@
 
 namespace {
 
+// Interrupts off, nesting counted in this hart's Cpu, which it returns. Inline for acquire's hot
+// path; push_off() is the same for callers outside this file.
 inline Cpu* push_off_inline() {
   bool old = arch::intr_save_off();
   Cpu* c = mycpu();
@@ -18,6 +20,8 @@ inline Cpu* push_off_inline() {
   return c;
 }
 
+// Undoes one push_off on hart c (xv6's pop_off): interrupts back on when undoing the outermost, if
+// they were on before it.
 inline void pop_off_inline(Cpu* c) {
   if (c->noff < 1)
     panic("pop_off: unbalanced");
@@ -28,7 +32,9 @@ inline void pop_off_inline(Cpu* c) {
 
 } // namespace
 
-void Spinlock::acquire() NO_THREAD_SAFETY_ANALYSIS {
+// Spins on an atomic swap until this hart holds the lock, interrupts off from before the first
+// attempt. Panics if this hart already holds it (that would spin forever).
+void Spinlock::acquire() {
   Cpu* c = push_off_inline(); // an interrupt handler on this hart must not spin on this lock
   if (locked_ != 0 && cpu_ == c)
     panic("acquire: %s already held", name_);
@@ -37,7 +43,9 @@ void Spinlock::acquire() NO_THREAD_SAFETY_ANALYSIS {
   cpu_ = c;
 }
 
-bool Spinlock::acquire_within(uint64 timer_ticks) NO_THREAD_SAFETY_ANALYSIS {
+// acquire() that gives up after timer_ticks: true with the lock held and interrupts off, false
+// with interrupts as they were.
+bool Spinlock::acquire_within(uint64 timer_ticks) {
   Cpu* c = push_off_inline();
   const uint64 start = arch::r_time();
   while (__atomic_exchange_n(&locked_, 1u, __ATOMIC_ACQUIRE) != 0) {
@@ -50,7 +58,9 @@ bool Spinlock::acquire_within(uint64 timer_ticks) NO_THREAD_SAFETY_ANALYSIS {
   return true;
 }
 
-void Spinlock::release() NO_THREAD_SAFETY_ANALYSIS {
+// Releases the lock (a release store, so the holder's writes are visible to the next holder) and
+// restores interrupts. Panics unless this hart holds it.
+void Spinlock::release() {
   Cpu* c = mycpu();
   if (locked_ == 0 || cpu_ != c)
     panic("release: %s not held", name_);
@@ -59,16 +69,19 @@ void Spinlock::release() NO_THREAD_SAFETY_ANALYSIS {
   pop_off_inline(c);
 }
 
+// True if this hart holds the lock. Interrupts must be off, or the answer may be for another hart.
 bool Spinlock::holding() const {
   return __atomic_load_n(&locked_, __ATOMIC_RELAXED) != 0 && cpu_ == mycpu();
 }
 
-void push_off() {
-  (void)push_off_inline();
+// Panics unless this hart holds the lock; from here on -Wthread-safety treats it as held. For a
+// lock one kernel thread took and another releases after swtch (a process's lock in forkret).
+void Spinlock::assert_held() const {
+  if (!holding())
+    panic("assert_held: %s not held", name_);
 }
 
-void pop_off() {
-  if (arch::intr_get())
-    panic("pop_off: interruptible");
-  pop_off_inline(mycpu());
+// Interrupts off, nesting: see spinlock.h.
+void push_off() {
+  (void)push_off_inline();
 }

@@ -18,14 +18,14 @@ public:
 
   // Spins until this hart holds the lock. Panics if this hart already holds it.
   void acquire() ACQUIRE();
-  // Like acquire(), but gives up after `timer_ticks` of the machine timer: true if this hart now
-  // holds the lock (interrupts off, as acquire), false if it does not (interrupts as they were).
-  // For panic(), which must print even if a hart died holding the console lock.
+  // acquire() giving up after `timer_ticks`: for panic(), if a hart died holding the console lock.
   [[nodiscard]] bool acquire_within(uint64 timer_ticks) TRY_ACQUIRE(true);
   // Releases the lock, which this hart must hold.
   void release() RELEASE();
   // True if this hart holds the lock. Interrupts must be off.
   [[nodiscard]] bool holding() const;
+  // Panics unless held; tells -Wthread-safety so. For a lock handed over through swtch.
+  void assert_held() const ASSERT_CAPABILITY(this);
   [[nodiscard]] const char* name() const { return name_; }
 
 private:
@@ -35,18 +35,8 @@ private:
 };
 
 // Holds a Spinlock for the lifetime of the guard.
-class SCOPED_CAPABILITY SpinGuard {
-public:
-  explicit SpinGuard(Spinlock& lock) ACQUIRE(lock) : lock_(lock) { lock_.acquire(); }
-  ~SpinGuard() RELEASE() { lock_.release(); }
-  SpinGuard(const SpinGuard&) = delete;
-  SpinGuard& operator=(const SpinGuard&) = delete;
+using SpinGuard = LockGuard<Spinlock>;
 
-private:
-  Spinlock& lock_;
-};
-
-// push_off/pop_off are like intr_off()/intr_on() except that they nest: it takes two pop_off()s to
-// undo two push_off()s, and if interrupts were off to begin with, pop_off() leaves them off.
+// Like intr_off(), but nesting: Spinlock::release() undoes one push_off() and turns interrupts back
+// on only when undoing the outermost, and only if they were on before it.
 void push_off();
-void pop_off();

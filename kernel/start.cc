@@ -6,6 +6,7 @@
 #include "kernel/arch.h"
 #include "kernel/memlayout.h"
 #include "kernel/param.h"
+#include "kernel/trap.h"
 #include "kernel/types.h"
 
 void main();
@@ -19,8 +20,6 @@ constinit uint64 arch::cbo_zero_block = 0;
 constinit uint64 boot_device_tree = 0; // physical address of QEMU's device tree, for main()
 
 namespace {
-
-constexpr uint64 kTimerInterval = 1'000'000; // 0.1 s at the 10 MHz timebase, as xv6
 
 alignas(4096) constinit uint8 probe_page[4096] = {};
 
@@ -50,6 +49,7 @@ struct alignas(4096) BootPageTable {
 constexpr uint64 kGiB = 1ull << 30;
 constexpr uint64 kBootDirectGiB = kDirectMapBootEnd / kGiB;
 
+// Builds boot_pagetable at compile time (see above).
 consteval BootPageTable make_boot_pagetable() {
   BootPageTable t{};
   const PteFlag leaf = PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::X | PteFlag::A | PteFlag::D;

@@ -17,6 +17,7 @@ constexpr uint64 kNumSyscalls = SYS_memstat + 1;
 struct SyscallTable {
   Handler handler[kNumSyscalls];
 };
+// The dispatch table, built at compile time: each number's handler, nullptr for unused numbers.
 constexpr SyscallTable make_table() {
   SyscallTable t{};
   t.handler[SYS_fork] = sys_fork;
@@ -47,24 +48,33 @@ constexpr SyscallTable make_table() {
 }
 constexpr SyscallTable kSyscalls = make_table();
 
+} // namespace
 
-}  // namespace
+// Copies the string argument n into buf (max bytes with its NUL); returns its length, or
+// BadAddress / TooBig.
+Result<int> argstr(int n, char* buf, int max) {
+  return fetchstr(argaddr(n), buf, max);
+}
 
-Result<int> argstr(int n, char* buf, int max) { return fetchstr(argaddr(n), buf, max); }
-
+// Reads the 8-byte word at user address addr in the current process, or BadAddress.
 Result<uint64> fetchaddr(uint64 addr) {
   uint64 v;
   TRY(copyin(myproc()->pagetable, &v, VirtAddr(addr), sizeof(v)));
   return v;
 }
 
+// Copies the NUL-terminated string at user address addr into buf (max bytes with its NUL);
+// returns its length, or BadAddress / TooBig (no NUL within max).
 Result<int> fetchstr(uint64 addr, char* buf, int max) {
   TRY(copyinstr(myproc()->pagetable, buf, VirtAddr(addr), static_cast<uint64>(max)));
   int n = 0;
-  while (buf[n] != 0) n++;
+  while (buf[n] != 0)
+    n++;
   return n;
 }
 
+// Runs the system call numbered a7 of the current process and stores its result in a0; an unknown
+// number prints a line and returns -1. Called by usertrap() with interrupts on, no locks held.
 void syscall() {
   Proc* p = myproc();
   TrapFrame* tf = p->trapframe;

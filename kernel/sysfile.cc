@@ -23,14 +23,6 @@
 
 namespace {
 
-// The user-visible value of a Result: its value, or -1.
-uint64 to_user(const Result<int>& r) {
-  return r.ok() ? static_cast<uint64>(r.value()) : kSyscallError;
-}
-uint64 to_user(const Result<void>& r) {
-  return r.ok() ? 0 : kSyscallError;
-}
-
 // An open file descriptor of the current process.
 struct Fd {
   int fd;

@@ -21,28 +21,29 @@ constexpr bool kSbrkDefaultEager = true;
 constexpr bool kSbrkDefaultEager = false;
 #endif
 
-uint64 result_of(Result<int> r) {
-  return r.ok() ? static_cast<uint64>(r.value()) : kSyscallError;
-}
-
 } // namespace
 
+// fork(): the child's pid in the parent, 0 in the child, -1 on failure.
 uint64 sys_fork() {
-  return result_of(fork());
+  return to_user(kfork());
 }
 
+// exit(status): never returns.
 uint64 sys_exit() {
-  exit(argint(0));
+  kexit(argint(0));
 }
 
+// wait(int* status): a child's pid, its exit status stored at status unless null; -1 if none.
 uint64 sys_wait() {
-  return result_of(wait(argaddr(0)));
+  return to_user(kwait(argaddr(0)));
 }
 
+// kill(pid): 0, or -1 if there is no such process or it is init.
 uint64 sys_kill() {
-  return kill(argint(0)).ok() ? 0 : kSyscallError;
+  return to_user(kkill(argint(0)));
 }
 
+// getpid(): the caller's pid.
 uint64 sys_getpid() {
   return static_cast<uint64>(myproc()->pid);
 }
@@ -68,6 +69,8 @@ uint64 sys_sbrk() {
   return old;
 }
 
+// pause(n) (xv6's sleep): sleeps n timer ticks on &ticks; -1 if killed meanwhile. Takes
+// tickslock, which sleep() releases while waiting.
 uint64 sys_pause() {
   int n = argint(0);
   if (n < 0)
@@ -82,6 +85,7 @@ uint64 sys_pause() {
   return 0;
 }
 
+// uptime(): timer ticks since boot. Takes tickslock.
 uint64 sys_uptime() {
   SpinGuard guard(tickslock);
   return ticks;
@@ -96,11 +100,15 @@ uint64 sys_pgpte() {
   return (pte == nullptr || !pte->valid() || !pte->has(PteFlag::U)) ? 0 : pte->raw();
 }
 
+// kpgtbl(): prints the caller's page table on the console (vmprint); returns 0.
 uint64 sys_kpgtbl() {
   vmprint(myproc()->pagetable);
   return 0;
 }
 
+// memstat(pid, st): copies process pid's (0: the caller's) memory counters and the system's
+// into user struct memstat st. 0, or -1 for no such process or a bad st. The counters are read
+// without locks (single-word loads) and may be a moment old.
 uint64 sys_memstat() {
   int pid = argint(0);
   uint64 addr = argaddr(1);

@@ -31,11 +31,10 @@ constinit uint64 userret_va = 0;
 
 namespace {
 
-constexpr uint64 kTimerInterval = 1'000'000; // 0.1 s at 10 MHz, as xv6
-
 enum class Intr { None, Device, Timer };
 
-// Timer interrupt: hart 0 counts a tick and wakes pause()rs; every hart schedules its next one.
+// Timer interrupt: hart 0 counts a tick and wakes pause()rs; every hart schedules its next one,
+// kTimerInterval later. After a panic, spins forever instead. Takes tickslock on hart 0.
 void clockintr() {
   if (panicked) {
     for (;;) {
@@ -49,7 +48,8 @@ void clockintr() {
   LAZYV6_CSR_WRITE(stimecmp, arch::r_time() + kTimerInterval);
 }
 
-// Handles a device or timer interrupt described by scause; None if it is something else.
+// Handles the device (UART, disk: claimed from and completed at the PLIC) or timer interrupt that
+// scause describes; returns which it was, None if scause is not an interrupt we expect.
 Intr devintr(uint64 scause) {
   if (scause == arch::kScauseSupervisorExternal) {
     int irq = plic_claim();
@@ -71,6 +71,7 @@ Intr devintr(uint64 scause) {
   return Intr::None;
 }
 
+// A readable name for an exception's scause, for the kill and panic messages.
 const char* exception_name(uint64 scause) {
   switch (scause) {
   case 0:
@@ -119,18 +120,22 @@ void user_page_fault(Proc* p, uint64 scause) {
 
 } // namespace
 
+// Computes where user mode reaches uservec and userret (uservec_va, userret_va). Hart 0, once.
 void trapinit() {
   const uint64 base = kIsolatedTraps ? TRAMPOLINE : reinterpret_cast<uint64>(trampoline);
   uservec_va = base + (reinterpret_cast<uint64>(uservec) - reinterpret_cast<uint64>(trampoline));
   userret_va = base + (reinterpret_cast<uint64>(userret) - reinterpret_cast<uint64>(trampoline));
 }
 
+// Points this hart's stvec at kernelvec: traps in the kernel go to kerneltrap. Every hart.
 void trapinithart() {
   LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
 }
 
-// Entered from uservec on the process's kernel stack, interrupts off (isolated model: with the
-// kernel page table; shared: with the process's, whose kernel half is the kernel's).
+// Handles a trap from user mode: a system call, a page fault, a device or timer interrupt, or an
+// exception that kills the process. Entered from uservec (with jr: it never returns) on the
+// process's kernel stack, interrupts off (isolated model: kernel page table; shared: the
+// process's, whose kernel half is the kernel's). Leaves through prepare_return and enter_user.
 extern "C" void usertrap() {
   if ((LAZYV6_CSR_READ(sstatus) & arch::kSstatusSpp) != 0)
     panic("usertrap: not from user mode");
@@ -144,7 +149,7 @@ extern "C" void usertrap() {
   Intr which = Intr::None;
   if (scause == arch::kScauseEcallU) {
     if (killed(p))
-      exit(-1);
+      kexit(-1);
     p->trapframe->epc += 4; // return to the instruction after ecall
     arch::intr_on();        // the system call may take a while
     syscall();
@@ -160,15 +165,18 @@ extern "C" void usertrap() {
   }
 
   if (killed(p))
-    exit(-1);
+    kexit(-1);
   if (which == Intr::Timer)
     yield();
-  usertrapret();
+  prepare_return();
+  enter_user();
 }
 
-void usertrapret() {
+// Sets up the return to user mode in the current process, as xv6 2025's prepare_return: stvec to
+// uservec, the hart in the trap frame, sstatus for sret to user mode with interrupts on, sepc.
+// Leaves interrupts off (a trap before sret would reach uservec from the kernel).
+void prepare_return() {
   Proc* p = myproc();
-  // Interrupts off until sret: a trap now would go to kerneltrap with stvec pointing at uservec.
   arch::intr_off();
   LAZYV6_CSR_WRITE(stvec, uservec_va);
 
@@ -179,7 +187,14 @@ void usertrapret() {
   LAZYV6_CSR_CLEAR(sstatus, arch::kSstatusSpp);
   LAZYV6_CSR_SET(sstatus, arch::kSstatusSpie);
   LAZYV6_CSR_WRITE(sepc, p->trapframe->epc);
+}
 
+// Jumps to userret, which restores the user registers and srets; never returns. Call after
+// prepare_return(). In xv6 2025 usertrap returns the user satp and uservec falls into userret;
+// here uservec enters usertrap with jr, and in the shared model userret takes the trap frame's
+// address rather than a satp, so usertrap and forkret both jump from here.
+void enter_user() {
+  Proc* p = myproc();
   // Isolated: the trap frame at TRAPFRAME in the user table, which userret switches to. Shared:
   // at its direct-map address, in the table the scheduler (or exec) already put in satp.
   if constexpr (kIsolatedTraps) {
@@ -191,8 +206,9 @@ void usertrapret() {
   __builtin_unreachable();
 }
 
-// Entered from kernelvec on the current kernel stack. Only interrupts are expected here: any
-// exception in supervisor mode (a kernel page fault included) is a kernel bug.
+// Handles a trap in supervisor mode, entered from kernelvec on the current kernel stack. Only
+// device and timer interrupts are expected (a timer tick yields the current process, if any); any
+// exception, a kernel page fault included, is a kernel bug and panics.
 extern "C" void kerneltrap() {
   const uint64 sepc = LAZYV6_CSR_READ(sepc);
   const uint64 sstatus = LAZYV6_CSR_READ(sstatus);

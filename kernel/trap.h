@@ -12,5 +12,11 @@ extern uint ticks GUARDED_BY(tickslock);
 void trapinit();
 // Every hart: point stvec at kernelvec.
 void trapinithart();
-// Returns to user mode in the current process (from usertrap or forkret). Does not return.
-[[noreturn]] void usertrapret();
+// Sets up the hart and trap frame for a return to user mode in the current process; interrupts off.
+void prepare_return();
+// After prepare_return(): enters user mode in the current process through userret.
+[[noreturn]] void enter_user();
+
+// The timer interrupt's period: 0.1 s at QEMU's 10 MHz timebase, as xv6. start() arms the first
+// interrupt, clockintr() each next one.
+inline constexpr uint64 kTimerInterval = 1'000'000;
