@@ -21,6 +21,11 @@ inline constexpr uint64 kDirectMapBootEnd = 4ull << 30;
   return a & ~(kPageSize - 1);
 }
 
+// The bytes one PTE maps at `level` (2 = root: 1 GiB, 1: 2 MiB, 0: one 4 KiB page).
+[[nodiscard]] constexpr uint64 sv39_span(int level) {
+  return 1ull << PXSHIFT(level);
+}
+
 // A physical address. The kernel maps RAM and devices at kDirectMap + pa (the direct map), so a
 // PhysAddr turns into a kernel pointer with as_ptr(), and a kernel pointer (into the image, a page
 // from kalloc, a device) back into a PhysAddr with from_ptr().
@@ -57,9 +62,7 @@ public:
   [[nodiscard]] constexpr bool is_page_aligned() const { return (v_ & (kPageSize - 1)) == 0; }
   [[nodiscard]] constexpr uint64 page_offset() const { return v_ & (kPageSize - 1); }
   // The 9-bit index into the page-table page at `level` (2 = root, 0 = leaf level).
-  [[nodiscard]] constexpr uint64 px(int level) const {
-    return (v_ >> (kPageShift + 9 * level)) & 0x1FF;
-  }
+  [[nodiscard]] constexpr uint64 px(int level) const { return PX(level, v_); }
   [[nodiscard]] constexpr VirtAddr operator+(uint64 n) const { return VirtAddr(v_ + n); }
 
   // No <compare> in a freestanding build, so the comparisons are spelled out.

@@ -369,8 +369,9 @@ Result<int> wait(uint64 addr) NO_THREAD_SAFETY_ANALYSIS {
       havekids = true;
       if (pp->state == ProcState::Zombie) {
         int pid = pp->pid;
-        if (addr != 0 &&
-            !copyout(p->pagetable, VirtAddr(addr), &pp->xstate, sizeof(pp->xstate)).ok()) {
+        if (addr != 0 && !copyout(UserMem{p->pagetable, p->sz, &p->vm}, VirtAddr(addr), &pp->xstate,
+                                  sizeof(pp->xstate))
+                              .ok()) {
           pp->lock.release();
           wait_lock.release();
           return Error::BadAddress;
@@ -432,15 +433,19 @@ Result<void> growproc(int n) {
 }
 
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len) {
-  if (user_dst)
-    return copyout(myproc()->pagetable, VirtAddr(dst), src, len);
+  if (user_dst) {
+    Proc* p = myproc();
+    return copyout(UserMem{p->pagetable, p->sz, &p->vm}, VirtAddr(dst), src, len);
+  }
   memmove(reinterpret_cast<void*>(dst), src, len);
   return {};
 }
 
 Result<void> either_copyin(void* dst, bool user_src, uint64 src, uint64 len) {
-  if (user_src)
-    return copyin(myproc()->pagetable, dst, VirtAddr(src), len);
+  if (user_src) {
+    Proc* p = myproc();
+    return copyin(UserMem{p->pagetable, p->sz, &p->vm}, dst, VirtAddr(src), len);
+  }
   memmove(dst, reinterpret_cast<const void*>(src), len);
   return {};
 }

@@ -54,12 +54,15 @@ Result<int> argstr(int n, char* buf, int max) { return fetchstr(argaddr(n), buf,
 
 Result<uint64> fetchaddr(uint64 addr) {
   uint64 v;
-  TRY(copyin(myproc()->pagetable, &v, VirtAddr(addr), sizeof(v)));
+  Proc* p = myproc();
+  TRY(copyin(UserMem{p->pagetable, p->sz, &p->vm}, &v, VirtAddr(addr), sizeof(v)));
   return v;
 }
 
 Result<int> fetchstr(uint64 addr, char* buf, int max) {
-  TRY(copyinstr(myproc()->pagetable, buf, VirtAddr(addr), static_cast<uint64>(max)));
+  Proc* p = myproc();
+  TRY(copyinstr(UserMem{p->pagetable, p->sz, &p->vm}, buf, VirtAddr(addr),
+                static_cast<uint64>(max)));
   int n = 0;
   while (buf[n] != 0) n++;
   return n;
