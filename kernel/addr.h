@@ -107,7 +107,7 @@ public:
   constexpr Pte() = default;
   explicit constexpr Pte(uint64 raw) : raw_(raw) {}
   [[nodiscard]] static constexpr Pte make(PhysAddr pa, PteFlag flags) {
-    return Pte(((pa.raw() >> 12) << 10) | static_cast<uint64>(flags));
+    return Pte(PA2PTE(pa.raw()) | static_cast<uint64>(flags));
   }
 
   [[nodiscard]] constexpr uint64 raw() const { return raw_; }
@@ -116,8 +116,8 @@ public:
   [[nodiscard]] constexpr bool leaf() const {
     return any(flags() & (PteFlag::R | PteFlag::W | PteFlag::X));
   }
-  [[nodiscard]] constexpr PhysAddr pa() const { return PhysAddr((raw_ >> 10) << 12); }
-  [[nodiscard]] constexpr PteFlag flags() const { return static_cast<PteFlag>(raw_ & 0x3FF); }
+  [[nodiscard]] constexpr PhysAddr pa() const { return PhysAddr(PTE2PA(raw_)); }
+  [[nodiscard]] constexpr PteFlag flags() const { return static_cast<PteFlag>(PTE_FLAGS(raw_)); }
   [[nodiscard]] constexpr bool has(PteFlag f) const { return (flags() & f) == f; }
 
 private:

@@ -1,5 +1,6 @@
-// The pure decisions of lazy allocation, shared by the kernel (vm.cc) and the host unit tests
-// (tests/kernel_vm): which user faults may be fixed, and why the others kill the process.
+// The pure logic of user page tables, shared by the kernel (vm.cc) and the host unit tests
+// (tests/kernel_vm): which user faults may be fixed and why the others kill the process, and the
+// one walk over a range of a page table.
 #pragma once
 
 #include "kernel/addr.h"
@@ -18,6 +19,7 @@ enum class FaultCause : uint8 {
   Unexpected // a mapped page that allows the access: this hart's TLB held a stale entry
 };
 
+// The cause of a user fault at va for access, given sz and va's leaf PTE (Pte(0) if unmapped).
 [[nodiscard]] constexpr FaultCause classify_fault(uint64 sz, uint64 va, Access access, Pte leaf) {
   if (va >= sz)
     return FaultCause::Outside;
@@ -34,9 +36,11 @@ enum class FaultCause : uint8 {
 
 // What vm_fault() does about a cause: map a zeroed page, drop this hart's stale TLB entry for the
 // page and retry (a page is mapped invalid -> valid with no fence, so the TLB may still hold the
-// old entry), or kill the process.
+// old entry), or kill the process. New fault kinds (copy-on-write, a shared zero page, pages
+// loaded from an executable) add a cause and an action here, and a case in vm_fault().
 enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
 
+// The one decision: what vm_fault() does about cause c.
 [[nodiscard]] constexpr FaultAction fault_action(FaultCause c) {
   if (c == FaultCause::Lazy)
     return FaultAction::Map;
