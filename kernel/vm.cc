@@ -515,19 +515,19 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
   const FaultAction action = fault_action(cause);
   if (action == FaultAction::FlushTlbEntry) {
     arch::sfence_vma(va);
-    return {FaultResult::Handled, cause};
+    return {FaultResult::Handled, FaultCause::Unexpected};
   }
   if (action == FaultAction::Kill)
     return {FaultResult::Kill, cause};
   void* mem = kzalloc();
   if (mem == nullptr)
-    return {FaultResult::OutOfMemory, cause};
+    return {FaultResult::OutOfMemory, FaultCause::Lazy};
   *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::U);
   stats.resident++;
   stats.faults++;
   __atomic_fetch_add(&total_faults, 1, __ATOMIC_RELAXED);
   stats.fault_ns += arch::ticks_to_ns(arch::r_time() - t0);
-  return {FaultResult::Handled, cause};
+  return {FaultResult::Handled, FaultCause::Lazy};
 }
 
 // How many freed user roots wait for a hart to leave them (read racily, for memstat).
