@@ -21,6 +21,11 @@ inline constexpr uint64 kDirectMapBootEnd = 4ull << 30;
   return a & ~(kPageSize - 1);
 }
 
+// The bytes one PTE maps at `level` (2 = root: 1 GiB, 1: 2 MiB, 0: one 4 KiB page).
+[[nodiscard]] constexpr uint64 sv39_span(int level) {
+  return 1ull << PXSHIFT(level);
+}
+
 // A physical address. The kernel maps RAM and devices at kDirectMap + pa (the direct map), so a
 // PhysAddr turns into a kernel pointer with as_ptr(), and a kernel pointer (into the image, a page
 // from kalloc, a device) back into a PhysAddr with from_ptr().
@@ -57,9 +62,7 @@ public:
   [[nodiscard]] constexpr bool is_page_aligned() const { return (v_ & (kPageSize - 1)) == 0; }
   [[nodiscard]] constexpr uint64 page_offset() const { return v_ & (kPageSize - 1); }
   // The 9-bit index into the page-table page at `level` (2 = root, 0 = leaf level).
-  [[nodiscard]] constexpr uint64 px(int level) const {
-    return (v_ >> (kPageShift + 9 * level)) & 0x1FF;
-  }
+  [[nodiscard]] constexpr uint64 px(int level) const { return PX(level, v_); }
   [[nodiscard]] constexpr VirtAddr operator+(uint64 n) const { return VirtAddr(v_ + n); }
 
   // No <compare> in a freestanding build, so the comparisons are spelled out.
@@ -104,7 +107,7 @@ public:
   constexpr Pte() = default;
   explicit constexpr Pte(uint64 raw) : raw_(raw) {}
   [[nodiscard]] static constexpr Pte make(PhysAddr pa, PteFlag flags) {
-    return Pte(((pa.raw() >> 12) << 10) | static_cast<uint64>(flags));
+    return Pte(PA2PTE(pa.raw()) | static_cast<uint64>(flags));
   }
 
   [[nodiscard]] constexpr uint64 raw() const { return raw_; }
@@ -113,8 +116,8 @@ public:
   [[nodiscard]] constexpr bool leaf() const {
     return any(flags() & (PteFlag::R | PteFlag::W | PteFlag::X));
   }
-  [[nodiscard]] constexpr PhysAddr pa() const { return PhysAddr((raw_ >> 10) << 12); }
-  [[nodiscard]] constexpr PteFlag flags() const { return static_cast<PteFlag>(raw_ & 0x3FF); }
+  [[nodiscard]] constexpr PhysAddr pa() const { return PhysAddr(PTE2PA(raw_)); }
+  [[nodiscard]] constexpr PteFlag flags() const { return static_cast<PteFlag>(PTE_FLAGS(raw_)); }
   [[nodiscard]] constexpr bool has(PteFlag f) const { return (flags() & f) == f; }
 
 private:

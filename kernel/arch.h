@@ -45,7 +45,7 @@ inline constexpr uint64 kScauseEcallU = 8;
 inline constexpr uint64 kSatpSv39 = 8ull << 60;
 
 [[nodiscard]] inline uint64 make_satp(PageTable pt) {
-  return kSatpSv39 | (PhysAddr::from_ptr(pt).raw() >> 12);
+  return kSatpSv39 | (PhysAddr::from_ptr(pt).raw() >> kPageShift);
 }
 
 inline uint64 r_tp() {

@@ -1,3 +1,4 @@
+/* clang-format off: the map below is laid out by hand */
 /*
  * Physical and virtual memory layout (QEMU virt machine, -bios none). Plain C: user programs
  * include it, and the names they use (KERNBASE, PHYSTOP, TRAPFRAME, TRAMPOLINE, UART0, ...) keep
@@ -15,21 +16,27 @@
  * Virtual memory (Sv39: 39-bit addresses, sign-extended to 64 bits, so there are two halves):
  *
  *   ffffffff_ffffffff +------------------------------------------+  kernel half: root PTEs
- * 256..511, | (top page unmapped)                      |  never PTE_U, complete once KSTACK(0) |
- * kernel stack 0, guard page below it      |  kvminit() returns KSTACK(i)         | ... one page +
- * one unmapped guard each   | |                                          | KDIRECT+PHYSTOP
- * +------------------------------------------+ | RAM (free pages, page tables, ...) R-W   |  direct
- * map: the kernel reaches | kernel data and bss                R-W   |  physical address pa at
- *   KERNLINK          | kernel text (linked here)          R-X   |  KDIRECT + pa
+ *                     | (top page unmapped)                      |  256..511, never PTE_U,
+ *   KSTACK(0)         | kernel stack 0, guard page below it      |  complete once kvminit()
+ *   KSTACK(i)         | ... one page + one unmapped guard each   |  returns
+ *                     |                                          |
+ *   KDIRECT+PHYSTOP   +------------------------------------------+
+ *                     | RAM (free pages, page tables, ...)  R-W  |  direct map: the kernel
+ *                     | kernel data and bss                 R-W  |  reaches physical address
+ *   KERNLINK          | kernel text (linked here)           R-X  |  pa at KDIRECT + pa
  *   KDIRECT+KERNBASE  +------------------------------------------+
- *                     | devices: PLIC, UART0, VIRTIO0, sifive_test (R-W, at KDIRECT + their
- * address) KDIRECT           +------------------------------------------+  ffffffc0_00000000 | (not
- * addressable in Sv39)          | MAXVA             +------------------------------------------+
- * 0x40_00000000, user half ends TRAMPOLINE        | uservec/userret (isolated model only)    | R-X,
- * not PTE_U TRAPFRAME         | the trap frame  (isolated model only)    |  R-W, not PTE_U | ...
- * (reserved top of the user half)      | | heap, grown by sbrk, up to the heap limit| | USERSTACK
- * pages of stack                 | | guard page (mapped without PTE_U)        | | text, data and
- * bss (from the ELF)        | 0                 +------------------------------------------+
+ *                     | devices: PLIC, UART0, VIRTIO0,      R-W  |  at KDIRECT + their
+ *                     | sifive_test                              |  physical address
+ *   KDIRECT           +------------------------------------------+  ffffffc0_00000000
+ *                     | (not addressable in Sv39)                |
+ *   MAXVA             +------------------------------------------+  0x40_00000000: user half ends
+ *   TRAMPOLINE        | uservec/userret (isolated model only)    |  R-X, not PTE_U
+ *   TRAPFRAME         | the trap frame (isolated model only)     |  R-W, not PTE_U
+ *                     | ... heap, grown by sbrk up to TRAPFRAME  |
+ *                     | USERSTACK pages of stack                 |
+ *                     | guard page (mapped without PTE_U)        |
+ *                     | text, data and bss (from the ELF)        |
+ *   0                 +------------------------------------------+
  *
  * Trap models (//kernel:trap_model). shared (default): every user root page table also holds the
  * kernel's root entries 256..511, so a trap needs no page-table switch; the trap frame is reached
@@ -40,6 +47,7 @@
  * never reach: its pages carry no PTE_U, and a user access to any address at or above MAXVA faults
  * and is killed.
  */
+/* clang-format on */
 #ifndef LAZYV6_KERNEL_MEMLAYOUT_H
 #define LAZYV6_KERNEL_MEMLAYOUT_H
 

@@ -396,8 +396,7 @@ Result<int> kwait(uint64 addr) {
       havekids = true;
       if (pp->state == ProcState::Zombie) {
         int pid = pp->pid;
-        if (addr != 0 &&
-            !copyout(p->pagetable, VirtAddr(addr), &pp->xstate, sizeof(pp->xstate)).ok())
+        if (addr != 0 && !copyout(p->mem(), VirtAddr(addr), &pp->xstate, sizeof(pp->xstate)).ok())
           return Error::BadAddress;
         pp->parent = nullptr;
         freeproc(pp);
@@ -458,7 +457,7 @@ Result<void> growproc(int n) {
 // address. BadAddress if a user copy fails.
 Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 len) {
   if (user_dst)
-    return copyout(myproc()->pagetable, VirtAddr(dst), src, len);
+    return copyout(myproc()->mem(), VirtAddr(dst), src, len);
   memmove(reinterpret_cast<void*>(dst), src, len);
   return {};
 }
@@ -467,7 +466,7 @@ Result<void> either_copyout(bool user_dst, uint64 dst, const void* src, uint64 l
 // address. BadAddress if a user copy fails.
 Result<void> either_copyin(void* dst, bool user_src, uint64 src, uint64 len) {
   if (user_src)
-    return copyin(myproc()->pagetable, dst, VirtAddr(src), len);
+    return copyin(myproc()->mem(), dst, VirtAddr(src), len);
   memmove(dst, reinterpret_cast<const void*>(src), len);
   return {};
 }

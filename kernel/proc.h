@@ -132,6 +132,9 @@ struct Proc {
   File* ofile[NOFILE] = {};       // open files
   Inode* cwd = nullptr;           // current directory
   char name[16] = {};             // process name, for debugging
+
+  // Its user memory, as the copy functions take it (copyin/copyout act for this process).
+  UserMem mem() { return UserMem{pagetable, sz, &vm}; }
 };
 
 extern Proc proc[NPROC];

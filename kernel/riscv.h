@@ -1,6 +1,7 @@
 /*
  * RISC-V Sv39 paging constants, as xv6 programs know them. Plain C (user programs include it); the
- * kernel's typed equivalents (PhysAddr, VirtAddr, Pte, CSR accessors) live in kernel/arch.h.
+ * kernel builds its typed equivalents on them (PhysAddr, VirtAddr, Pte in kernel/addr.h; CSR
+ * accessors in kernel/arch.h).
  */
 #ifndef LAZYV6_KERNEL_RISCV_H
 #define LAZYV6_KERNEL_RISCV_H
@@ -25,7 +26,8 @@
 #define PTE2PA(pte) (((pte) >> 10) << 12)
 #define PTE_FLAGS(pte) ((pte) & 0x3FF)
 
-/* extract the three 9-bit page table indices from a virtual address. */
+/* extract the three 9-bit page table indices from a virtual address (the kernel's one spelling of
+   the Sv39 index: VirtAddr::px uses PX). */
 #define PXMASK 0x1FF /* 9 bits */
 #define PXSHIFT(level) (PGSHIFT + (9 * (level)))
 #define PX(level, va) ((((uint64)(va)) >> PXSHIFT(level)) & PXMASK)

@@ -59,14 +59,16 @@ Result<int> argstr(int n, char* buf, int max) {
 // Reads the 8-byte word at user address addr in the current process, or BadAddress.
 Result<uint64> fetchaddr(uint64 addr) {
   uint64 v;
-  TRY(copyin(myproc()->pagetable, &v, VirtAddr(addr), sizeof(v)));
+  Proc* p = myproc();
+  TRY(copyin(p->mem(), &v, VirtAddr(addr), sizeof(v)));
   return v;
 }
 
 // Copies the NUL-terminated string at user address addr into buf (max bytes with its NUL);
 // returns its length, or BadAddress / TooBig (no NUL within max).
 Result<int> fetchstr(uint64 addr, char* buf, int max) {
-  TRY(copyinstr(myproc()->pagetable, buf, VirtAddr(addr), static_cast<uint64>(max)));
+  Proc* p = myproc();
+  TRY(copyinstr(p->mem(), buf, VirtAddr(addr), static_cast<uint64>(max)));
   int n = 0;
   while (buf[n] != 0)
     n++;

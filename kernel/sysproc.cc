@@ -126,7 +126,8 @@ uint64 sys_memstat() {
   st.total_pages = ktotal_pages();
   st.total_faults = vm_total_faults();
   st.sbrk_eager = kSbrkDefaultEager ? 1 : 0;
-  if (!copyout(myproc()->pagetable, VirtAddr(addr), &st, sizeof(st)).ok())
+  Proc* me = myproc();
+  if (!copyout(me->mem(), VirtAddr(addr), &st, sizeof(st)).ok())
     return kSyscallError;
   return 0;
 }

@@ -107,12 +107,10 @@ void user_page_fault(Proc* p, uint64 scause) {
   const Access access = scause == arch::kScauseStorePageFault  ? Access::Write
                         : scause == arch::kScauseLoadPageFault ? Access::Read
                                                                : Access::Execute;
-  FaultResult r = vm_fault(p->pagetable, p->sz, VirtAddr(stval), access, p->vm);
-  if (r == FaultResult::Handled)
+  const FaultOutcome f = vm_fault(p->pagetable, p->sz, VirtAddr(stval), access, p->vm);
+  if (f.result == FaultResult::Handled)
     return;
-  const char* cause = r == FaultResult::OutOfMemory
-                          ? "out of memory"
-                          : vm_fault_cause(p->pagetable, p->sz, VirtAddr(stval), access);
+  const char* cause = fault_cause_text(f.cause);
   printf("pid %d (%s): killed: %s at va %p (sepc %p)\n", p->pid, p->name, cause,
          reinterpret_cast<void*>(stval), reinterpret_cast<void*>(p->trapframe->epc));
   setkilled(p);

@@ -6,7 +6,7 @@
 #include "kernel/kstring.h"
 #include "kernel/poweroff.h"
 #include "kernel/printf.h"
-#include "kernel/proc.h"
+#include "kernel/proc.h" // cpus, mycpu()
 
 extern char etext[];      // kernel.ld: end of kernel text
 extern char trampoline[]; // trampoline.S
@@ -18,14 +18,23 @@ namespace {
 constinit uint64 total_faults = 0;          // all processes; updated atomically
 constinit bool kernel_map_complete = false; // set by kvminit: the kernel half is final
 
-constexpr uint64 kLevelSpan[3] = {sv39_span(0), sv39_span(1), sv39_span(2)}; // bytes one PTE maps
+// ---------------------------------------------------------------------------------------------------
+// Sv39, the page-table format walk() and walk_range() (vmlogic.h) follow.
+//
+// A virtual address has 39 significant bits, split 9 | 9 | 9 | 12. The three 9-bit fields
+// (VirtAddr::px(level), xv6's PX) index three levels of page-table pages, each one 4 KiB page of
+// 512 8-byte PTEs: level 2 is the root (its physical page number is in satp), level 0 holds the
+// leaves; the low 12 bits are the offset in the 4 KiB page. A PTE holds a physical page number in
+// bits 10..53 and flags in bits 0..9 (V R W X U G A D): a valid PTE with none of R, W, X points to
+// the next level, one with any of them is a leaf. A leaf at level 1 or 2 would map a 2 MiB or 1 GiB
+// superpage; the user half uses only level-0 leaves (lazy faults, fork and unmap all work a 4 KiB
+// page at a time, as in xv6), and only the boot page table (start.cc) uses 1 GiB leaves. Bits
+// 39..63 must copy bit 38: root entries 0..255 map the user half [0, MAXVA = 2^38), entries
+// 256..511 the kernel half from 0xffffffc0_00000000 (memlayout.h).
 
-PageTable table_of(Pte pte) {
-  return pte.pa().as_ptr<Pte>();
-}
-
-// walk() without its MAXVA check (callers check), inlined into the hot callers (vm_fault,
-// user_pte); map_pages() also uses it for the kernel half.
+// walk() without its MAXVA check (callers check): returns the leaf slot for va in pt, allocating
+// missing page-table pages (charged to stats if non-null) if alloc; nullptr if a level is missing
+// and !alloc, or no page is free. Always inlined into the hot callers (vm_fault, user_pte).
 [[gnu::always_inline]] inline Pte* walk_inline(PageTable pt, VirtAddr va, Alloc alloc,
                                                VmStats* stats) {
   for (int level = 2; level > 0; level--) {
@@ -47,7 +56,9 @@ PageTable table_of(Pte pte) {
   return &pt[va.px(0)];
 }
 
-// mappages() for any canonical va, user or kernel half (kvmmap uses it for the kernel half).
+// mappages() for any canonical va, user or kernel half (kvmmap uses it for the kernel half). Panics
+// on a misaligned range or a remap; NoMemory if a page-table page cannot be allocated (pages mapped
+// so far stay mapped). Counts leaves below kHeapLimit as resident in stats if non-null.
 Result<void> map_pages(PageTable pt, VirtAddr va, uint64 size, PhysAddr pa, PteFlag perm,
                        VmStats* stats) {
   if (!va.is_page_aligned() || (size & (kPageSize - 1)) != 0 || size == 0)
@@ -115,7 +126,7 @@ constinit PageTable retired[NCPU] GUARDED_BY(retired_lock) = {};
 // Entries in use in retired: written under retired_lock, read atomically by vm_retired_pages().
 constinit uint64 nretired = 0;
 
-// Whether some hart's satp holds pt (Cpu::pagetable, read atomically).
+// Whether some hart's satp holds pt (Cpu::pagetable, read atomically). Caller holds retired_lock.
 bool in_some_satp(PageTable pt) {
   for (const Cpu& c : cpus) {
     if (__atomic_load_n(&c.pagetable, __ATOMIC_ACQUIRE) == pt)
@@ -124,7 +135,7 @@ bool in_some_satp(PageTable pt) {
   return false;
 }
 
-// Frees a user root page now, or retires it if a hart's satp still holds it.
+// Frees a user root page now, or retires it if a hart's satp still holds it. Takes retired_lock.
 void free_root(PageTable pt) {
   SpinGuard guard(retired_lock);
   if (!in_some_satp(pt)) {
@@ -141,7 +152,7 @@ void free_root(PageTable pt) {
   panic("free_root: more retired page tables than harts");
 }
 
-// Frees the retired roots no hart's satp holds any more.
+// Frees the retired roots no hart's satp holds any more. Takes retired_lock.
 void reap_retired() {
   SpinGuard guard(retired_lock);
   for (PageTable& slot : retired) {
@@ -151,114 +162,6 @@ void reap_retired() {
       __atomic_store_n(&nretired, nretired - 1, __ATOMIC_RELAXED);
     }
   }
-}
-
-// True if none of the 8 PTEs at p (8-aligned) is valid: range walks skip untouched stretches of a
-// page-table page 8 entries at a time (one OR chain instead of 8 tests and branches).
-inline bool group_empty(const Pte* p) {
-  uint64 any = p[0].raw() | p[1].raw() | p[2].raw() | p[3].raw() | p[4].raw() | p[5].raw() |
-               p[6].raw() | p[7].raw();
-  return (any & static_cast<uint64>(PteFlag::V)) == 0;
-}
-
-// Removes the leaves in [va, end) from the subtree `pt` at `level`, whose first address is `base`
-// (va and end page-aligned). Absent entries are skipped without descending (8 at a time where they
-// are grouped). A lower-level table whose whole span lies inside the range is empty afterwards and
-// is freed.
-void unmap_range(PageTable pt, int level, uint64 base, uint64 va, uint64 end, Free free,
-                 VmStats& stats) {
-  const uint64 span = kLevelSpan[level];
-  const uint64 last = (end - base + span - 1) / span; // one past the last index in range
-  const uint64 stop = last < kPtesPerPage ? last : kPtesPerPage;
-  for (uint64 i = (va - base) / span; i < stop; i++) {
-    if ((i & 7) == 0 && i + 8 <= stop && group_empty(&pt[i])) {
-      i += 7;
-      continue;
-    }
-    Pte& e = pt[i];
-    if (!e.valid())
-      continue;
-    const uint64 ebase = base + i * span;
-    if (level == 0) {
-      if (!e.leaf())
-        panic("uvmunmap: not a leaf at %p", reinterpret_cast<void*>(ebase));
-      if (free == Free::Yes)
-        kfree(e.pa().as_ptr());
-      e = Pte(0);
-      if (ebase < kHeapLimit)
-        stats.resident--;
-      continue;
-    }
-    if (e.leaf())
-      panic("uvmunmap: superpage at %p", reinterpret_cast<void*>(ebase));
-    const uint64 lo = va > ebase ? va : ebase;
-    const uint64 hi = end < ebase + span ? end : ebase + span;
-    unmap_range(table_of(e), level - 1, ebase, lo, hi, free, stats);
-    if (lo == ebase && hi == ebase + span) {
-      kfree(table_of(e));
-      e = Pte(0);
-      stats.ptpages--;
-    }
-  }
-}
-
-// Frees the page-table pages below `pt` (at `level`, first address `base`) that overlap [va, end)
-// and hold no valid entry. For undoing a failed eager grow, which must leave nothing behind;
-// not on hot paths (it scans whole tables). A table that also holds the trap frame or trampoline is
-// never empty, so the heap's top page may share it.
-void prune_tables(PageTable pt, int level, uint64 base, uint64 va, uint64 end, VmStats& stats) {
-  if (level == 0)
-    return;
-  const uint64 span = kLevelSpan[level];
-  for (uint64 i = (va - base) / span; i < kPtesPerPage; i++) {
-    const uint64 ebase = base + i * span;
-    if (ebase >= end)
-      break;
-    Pte& e = pt[i];
-    if (!e.valid() || e.leaf())
-      continue;
-    PageTable child = table_of(e);
-    const uint64 lo = va > ebase ? va : ebase;
-    const uint64 hi = end < ebase + span ? end : ebase + span;
-    prune_tables(child, level - 1, ebase, lo, hi, stats);
-    bool empty = true;
-    for (int j = 0; j < kPtesPerPage && empty; j += 8)
-      empty = group_empty(&child[j]);
-    if (empty) {
-      kfree(child);
-      e = Pte(0);
-      stats.ptpages--;
-    }
-  }
-}
-
-// Calls f(va, pte) for every valid leaf in [va, end) of the subtree `pt` at `level` (first address
-// `base`), skipping absent subtrees. Stops and returns false as soon as f returns false.
-template <typename F>
-bool for_each_leaf(PageTable pt, int level, uint64 base, uint64 va, uint64 end, F& f) {
-  const uint64 span = kLevelSpan[level];
-  const uint64 last = (end - base + span - 1) / span;
-  const uint64 stop = last < kPtesPerPage ? last : kPtesPerPage;
-  for (uint64 i = (va - base) / span; i < stop; i++) {
-    if ((i & 7) == 0 && i + 8 <= stop && group_empty(&pt[i])) {
-      i += 7;
-      continue;
-    }
-    const uint64 ebase = base + i * span;
-    Pte e = pt[i];
-    if (!e.valid())
-      continue;
-    if (level == 0) {
-      if (!f(ebase, e))
-        return false;
-      continue;
-    }
-    const uint64 lo = va > ebase ? va : ebase;
-    const uint64 hi = end < ebase + span ? end : ebase + span;
-    if (!for_each_leaf(table_of(e), level - 1, ebase, lo, hi, f))
-      return false;
-  }
-  return true;
 }
 
 // The leaf PTE for the page va0 of m, faulting it in (through vm_fault) if it is untouched and m
@@ -271,61 +174,68 @@ Pte* user_pte(const UserMem& m, uint64 va0, Access access) {
     return pte;
   if (m.stats == nullptr)
     return nullptr;
-  if (vm_fault(m.pt, m.sz, VirtAddr(va0), access, *m.stats) != FaultResult::Handled)
+  if (vm_fault(m.pt, m.sz, VirtAddr(va0), access, *m.stats).result != FaultResult::Handled)
     return nullptr;
   return walk(m.pt, VirtAddr(va0), Alloc::No);
 }
 
-// The contract's copy functions work on the current process when given its table.
-UserMem resolve(PageTable pt) {
-  Proc* p = myproc();
-  if (p != nullptr && p->pagetable == pt)
-    return UserMem{pt, p->sz, &p->vm};
-  return UserMem{pt, 0, nullptr};
-}
-
-// Frees the page-table pages below the first n entries of pt (not pt itself). Every leaf must
-// already be unmapped (panics otherwise).
-void free_tables(PageTable pt, int n, VmStats& stats) {
-  for (int i = 0; i < n; i++) {
-    if ((i & 7) == 0 && group_empty(&pt[i])) {
-      i += 7;
-      continue;
-    }
-    Pte e = pt[i];
-    if (!e.valid())
-      continue;
-    if (e.leaf())
-      panic("freewalk: leaf still mapped");
-    PageTable child = table_of(e);
-    free_tables(child, kPtesPerPage, stats);
-    kfree(child);
-    stats.ptpages--;
-    pt[i] = Pte(0);
+// Frees the page-table pages a walk prunes, charging stats. Used on ranges that hold no leaf any
+// more (freewalk, a failed grow's undo): a leaf there is a kernel bug.
+struct TableFreer : WalkVisitor {
+  VmStats& stats;
+  explicit TableFreer(VmStats& s) : stats(s) {}
+  bool leaf(uint64 va, Pte&, int) {
+    panic("vm: leaf still mapped at %p in a table being freed", reinterpret_cast<void*>(va));
   }
-}
+  void free_table(PageTable pt) {
+    kfree(pt);
+    stats.ptpages--;
+  }
+};
 
-// Prints the valid entries among the first n of pt (at `level`, first address `base`) and below.
-void print_level(PageTable pt, int n, int level, uint64 base) {
-  for (int i = 0; i < n; i++) {
-    Pte e = pt[i];
-    if (!e.valid())
-      continue;
-    uint64 va = base + static_cast<uint64>(i) * kLevelSpan[level];
+// Removes every leaf it visits (4 KiB pages only: a superpage or a non-leaf at level 0 is a kernel
+// bug), freeing the physical page if free_pages; with Prune::Covered the walk also frees the tables
+// the range covers.
+struct Unmapper : TableFreer {
+  Free free_pages;
+  Unmapper(VmStats& s, Free f) : TableFreer(s), free_pages(f) {}
+  bool leaf(uint64 va, Pte& e, int level) {
+    if (level != 0 || !e.leaf())
+      panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va));
+    if (free_pages == Free::Yes)
+      kfree(e.pa().as_ptr());
+    e = Pte(0);
+    if (va < kHeapLimit)
+      stats.resident--;
+    return true;
+  }
+};
+
+// Prints each valid entry in the 2024 lab format: " .." per level from the root down, then the
+// entry's va, raw PTE and physical address, in one printf so that the line stays whole.
+struct Printer : WalkVisitor {
+  static void line(uint64 va, Pte e, int level) {
     constexpr char kDots[] = " .. .. .."; // " .." per level from 2 down to `level`
     printf("%s%p: pte %p pa %p\n", kDots + 3 * level, reinterpret_cast<void*>(va),
-           reinterpret_cast<void*>(e.raw()),
-           reinterpret_cast<void*>(e.pa().raw())); // one call: the line stays whole
-    if (level > 0 && !e.leaf())
-      print_level(table_of(e), kPtesPerPage, level - 1, va);
+           reinterpret_cast<void*>(e.raw()), reinterpret_cast<void*>(e.pa().raw()));
   }
-}
+  bool table(uint64 va, Pte e, int level) {
+    line(va, e, level);
+    return true;
+  }
+  bool leaf(uint64 va, Pte& e, int level) {
+    line(va, e, level);
+    return true;
+  }
+};
 
 } // namespace
 
 // ---------------------------------------------------------------------------------------------------
 // Kernel page table
 
+// Hart 0, once, before any user table exists: builds the kernel page table (devices, kernel
+// text/data, RAM, stacks; the trampoline in the isolated model). The kernel half is final after it.
 void kvminit() {
   kernel_pagetable = kvmmake();
   // From here on the kernel half never changes: every user root made later copies its root
@@ -333,6 +243,8 @@ void kvminit() {
   __atomic_store_n(&kernel_map_complete, true, __ATOMIC_RELEASE);
 }
 
+// Every hart, after kvminit: switches satp from the boot page table to kernel_pagetable, flushes
+// the TLB and records the table as this hart's (Cpu::pagetable).
 void kvminithart() {
   arch::sfence_vma(); // finish writes to the page table before using it
   LAZYV6_CSR_WRITE(satp, arch::make_satp(kernel_pagetable));
@@ -340,6 +252,8 @@ void kvminithart() {
   __atomic_store_n(&mycpu()->pagetable, kernel_pagetable, __ATOMIC_RELEASE);
 }
 
+// Maps [va, va+size) to [pa, pa+size) with perm in kpt during boot, before kvminit returns (the
+// kernel half must be final before user tables copy it). Panics if it cannot.
 void kvmmap(PageTable kpt, VirtAddr va, PhysAddr pa, uint64 size, PteFlag perm) {
   if (__atomic_load_n(&kernel_map_complete, __ATOMIC_ACQUIRE))
     panic("kvmmap: kernel map is complete");
@@ -347,6 +261,10 @@ void kvmmap(PageTable kpt, VirtAddr va, PhysAddr pa, uint64 size, PteFlag perm) 
     panic("kvmmap: out of memory");
 }
 
+// Shared model: makes pt (a user table, or kernel_pagetable) this hart's address space. Writes
+// satp and flushes the TLB only if pt is not already there (then frees retired roots no hart uses
+// any more); if it is, flushes only if changed_elsewhere (its process ran on another hart since).
+// Isolated model: nothing (the kernel always runs on kernel_pagetable). Interrupts off.
 void switchuvm(PageTable pt, bool changed_elsewhere) {
   if constexpr (kIsolatedTraps)
     return;
@@ -365,6 +283,9 @@ void switchuvm(PageTable pt, bool changed_elsewhere) {
   reap_retired();
 }
 
+// Shared model, for a hart about to idle: if its satp holds a freed process's root, switches to
+// kernel_pagetable so that the root is freed now (a live process's table stays, so that it comes
+// back without a flush). Interrupts off; takes retired_lock.
 void leave_retired() {
   if constexpr (kIsolatedTraps)
     return;
@@ -380,6 +301,8 @@ void leave_retired() {
     switchuvm(kernel_pagetable);
 }
 
+// Drops this hart's TLB entries for the npages pages from va, after they were unmapped or
+// weakened: one sfence.vma per page for a few pages, one whole flush for more.
 void flush_tlb(VirtAddr va, uint64 npages) {
   constexpr uint64 kPageFlushMax = 8; // beyond this, one whole flush is cheaper
   if (npages > kPageFlushMax) {
@@ -391,22 +314,19 @@ void flush_tlb(VirtAddr va, uint64 npages) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Page-table primitives
-//
-// Sv39: a virtual address has 39 significant bits, split 9 | 9 | 9 | 12. The top three 9-bit fields
-// index three levels of page-table pages of 512 8-byte PTEs each (level 2 = the root, whose
-// physical page number is in satp; level 0 holds the leaves); the low 12 bits are the offset in the
-// 4 KiB page. A valid PTE with none of R, W, X points to the next level; one with any of them is a
-// leaf. xv6 (and lazyv6) use only level-0 leaves. Bit 38 is copied into bits 39..63: root entries
-// 0..255 map the user half [0, MAXVA = 2^38), entries 256..511 the kernel half from
-// 0xffffffc0_00000000 (memlayout.h). walk() and every user-memory walker stay below MAXVA.
+// Page-table primitives (Sv39: see the top of this file)
 
+// Returns the address of the level-0 PTE for va in pt, allocating missing page-table pages
+// (charged to stats if non-null) if alloc. nullptr if va >= MAXVA, or a level is missing and
+// !alloc, or no page is free.
 Pte* walk(PageTable pt, VirtAddr va, Alloc alloc, VmStats* stats) {
   if (va.raw() >= kMaxVa)
     return nullptr;
   return walk_inline(pt, va, alloc, stats);
 }
 
+// Looks up a user virtual address: the physical address of the PTE_U page mapping va, or
+// BadAddress. Never faults a page in.
 Result<PhysAddr> walkaddr(PageTable pt, VirtAddr va) {
   Pte* pte = walk(pt, va, Alloc::No);
   if (pte == nullptr || !pte->has(PteFlag::V | PteFlag::U))
@@ -414,6 +334,9 @@ Result<PhysAddr> walkaddr(PageTable pt, VirtAddr va) {
   return pte->pa();
 }
 
+// Maps the user-half range [va, va+size) to [pa, pa+size) with perm|V (va and size page-aligned).
+// Panics on a remap or a range beyond MAXVA; NoMemory if a page-table page cannot be allocated
+// (pages mapped so far stay mapped). Charges stats if non-null.
 Result<void> mappages(PageTable pt, VirtAddr va, uint64 size, PhysAddr pa, PteFlag perm,
                       VmStats* stats) {
   if (va.raw() >= kMaxVa || size > kMaxVa - va.raw())
@@ -424,6 +347,8 @@ Result<void> mappages(PageTable pt, VirtAddr va, uint64 size, PhysAddr pa, PteFl
 // ---------------------------------------------------------------------------------------------------
 // User address spaces
 
+// A new user page table with an empty user half (root charged to stats), or nullptr if no page is
+// free. In the shared model its kernel half holds kernel_pagetable's root entries.
 PageTable uvmcreate(VmStats& stats) {
   PageTable pt = static_cast<PageTable>(kzalloc());
   if (pt == nullptr)
@@ -436,6 +361,9 @@ PageTable uvmcreate(VmStats& stats) {
   return pt;
 }
 
+// Unmaps the npages pages from va (page-aligned), skipping unmapped pages and absent page-table
+// subtrees; frees the physical pages if free == Free::Yes, and the page-table pages whose whole
+// span the range covers. Does not flush the TLB (callers still running on pt do: flush_tlb()).
 void uvmunmap(PageTable pt, VirtAddr va, uint64 npages, Free free, VmStats& stats) {
   if (!va.is_page_aligned())
     panic("uvmunmap: not aligned");
@@ -444,17 +372,22 @@ void uvmunmap(PageTable pt, VirtAddr va, uint64 npages, Free free, VmStats& stat
   uint64 end = va.raw() + npages * kPageSize;
   if (end > kMaxVa || end < va.raw())
     panic("uvmunmap: range beyond MAXVA");
-  unmap_range(pt, 2, 0, va.raw(), end, free, stats);
+  Unmapper unmapper(stats, free);
+  walk_range<Prune::Covered>(pt, va.raw(), end, unmapper);
 }
 
-// Undoes a failed uvmalloc of [start, a): unmaps and frees its pages, then the page-table pages it
-// left empty.
+// Undoes a failed uvmalloc of [start, a): unmaps and frees its pages, then frees the page-table
+// pages around [start, a] that are left with no valid entry (the grow must leave nothing behind; a
+// table that also holds the trap frame or trampoline is never empty).
 static void uvmalloc_undo(PageTable pt, uint64 start, uint64 a, VmStats& stats) {
   if (a > start)
     uvmunmap(pt, VirtAddr(start), (a - start) / kPageSize, Free::Yes, stats);
-  prune_tables(pt, 2, 0, start, a + kPageSize, stats);
+  TableFreer pruner(stats);
+  walk_range<Prune::Empty>(pt, start, a + kPageSize, pruner);
 }
 
+// Eagerly grows [oldsz, newsz) (newsz <= MAXVA): allocates, zeroes and maps every page R|U|xperm.
+// Returns newsz (oldsz if newsz <= oldsz), or TooBig/NoMemory after undoing everything it did.
 Result<uint64> uvmalloc(PageTable pt, uint64 oldsz, uint64 newsz, PteFlag xperm, VmStats& stats) {
   if (newsz <= oldsz)
     return oldsz;
@@ -486,6 +419,9 @@ Result<uint64> uvmalloc(PageTable pt, uint64 oldsz, uint64 newsz, PteFlag xperm,
   return newsz;
 }
 
+// Shrinks [0, oldsz) to [0, newsz): unmaps and frees every mapped page at or above
+// page_round_up(newsz), untouched pages costing nothing. Returns newsz (oldsz if not a shrink).
+// Does not flush the TLB.
 uint64 uvmdealloc(PageTable pt, uint64 oldsz, uint64 newsz, VmStats& stats) {
   if (newsz >= oldsz)
     return oldsz;
@@ -496,46 +432,59 @@ uint64 uvmdealloc(PageTable pt, uint64 oldsz, uint64 newsz, VmStats& stats) {
   return newsz;
 }
 
+// Frees the page-table pages of pt's user half, then its root (now, or once no hart's satp holds
+// it: free_root). Every user leaf must already be unmapped (panics otherwise).
 void freewalk(PageTable pt, VmStats& stats) {
-  free_tables(pt, kUserRootPtes, stats);
+  TableFreer freer(stats);
+  walk_range<Prune::Covered>(pt, 0, kMaxVa, freer);
   free_root(pt);
   stats.ptpages--;
 }
 
+// Frees all user memory in [0, sz), then every page-table page and the root.
 void uvmfree(PageTable pt, uint64 sz, VmStats& stats) {
   if (sz > 0)
     uvmunmap(pt, VirtAddr(0), page_round_up(sz) / kPageSize, Free::Yes, stats);
   freewalk(pt, stats);
 }
 
+// For fork: copies every MAPPED page of old in [0, sz) into new_pt with the same flags (charged to
+// new_stats); unmapped pages stay unmapped, so the child stays lazy where the parent was. On
+// failure unmaps and frees what it copied and returns NoMemory.
 Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& new_stats) {
-  uint64 failed_at = 0;
-  bool ok = true;
-  auto copy_page = [&](uint64 va, Pte pte) {
-    void* mem = kalloc();
-    if (mem == nullptr) {
-      ok = false;
-      failed_at = va;
-      return false;
+  struct Copier : WalkVisitor {
+    PageTable new_pt;
+    VmStats& new_stats;
+    uint64 failed_at = 0;
+    Copier(PageTable pt, VmStats& s) : new_pt(pt), new_stats(s) {}
+    bool leaf(uint64 va, Pte& pte, int level) {
+      if (level != 0)
+        panic("uvmcopy: superpage at %p", reinterpret_cast<void*>(va));
+      void* mem = kalloc();
+      if (mem == nullptr) {
+        failed_at = va;
+        return false;
+      }
+      memmove(mem, pte.pa().as_ptr(), kPageSize);
+      if (!mappages(new_pt, VirtAddr(va), kPageSize, PhysAddr::from_ptr(mem), pte.flags(),
+                    &new_stats)
+               .ok()) {
+        kfree(mem);
+        failed_at = va;
+        return false;
+      }
+      return true;
     }
-    memmove(mem, pte.pa().as_ptr(), kPageSize);
-    if (!mappages(new_pt, VirtAddr(va), kPageSize, PhysAddr::from_ptr(mem), pte.flags(), &new_stats)
-             .ok()) {
-      kfree(mem);
-      ok = false;
-      failed_at = va;
-      return false;
-    }
-    return true;
-  };
-  for_each_leaf(old, 2, 0, 0, page_round_up(sz), copy_page);
-  if (ok)
+  } copier(new_pt, new_stats);
+  if (walk_range<Prune::Keep>(old, 0, page_round_up(sz), copier))
     return {};
-  if (failed_at > 0)
-    uvmunmap(new_pt, VirtAddr(0), failed_at / kPageSize, Free::Yes, new_stats);
+  if (copier.failed_at > 0)
+    uvmunmap(new_pt, VirtAddr(0), copier.failed_at / kPageSize, Free::Yes, new_stats);
   return Error::NoMemory;
 }
 
+// Clears PTE_U on the mapped page at va (exec's stack guard page). Panics if it is not mapped.
+// No fence: exec switches to the new table afterwards.
 void uvmclear(PageTable pt, VirtAddr va) {
   Pte* pte = walk(pt, va, Alloc::No);
   if (pte == nullptr || !pte->valid())
@@ -546,52 +495,59 @@ void uvmclear(PageTable pt, VirtAddr va) {
 // ---------------------------------------------------------------------------------------------------
 // Lazy faults
 
-FaultResult vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStats& stats) {
+// THE fault handler, for a user fault at va in pt (declared size sz). An untouched page with va <
+// sz, read or written: allocates a zeroed page, maps it R|W|U with no fence, counts the fault and
+// its time in stats and the global total: Handled. A mapped page that allows the access (this
+// hart's TLB was stale): sfence.vma va, Handled. Otherwise Kill, or OutOfMemory with cause Lazy.
+FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStats& stats) {
   const uint64 t0 = arch::r_time();
   // sz <= kHeapLimit always (sbrk and exec keep it so): va < sz keeps faults out of the top region
   // and the kernel half.
   if (va.raw() >= sz)
-    return FaultResult::Kill;
+    return {FaultResult::Kill, FaultCause::Outside};
   Pte* pte = walk_inline(pt, va, Alloc::Yes, &stats);
   if (pte == nullptr)
-    return FaultResult::OutOfMemory;
+    return {FaultResult::OutOfMemory, FaultCause::Lazy};
   // Only an untouched page is fixed; a guard page or a permission fault never is. A PTE that allows
   // the access was mapped (invalid -> valid) without a fence, and this hart's TLB still held the
   // old entry: drop that entry and retry.
-  const FaultAction action = fault_action(classify_fault(sz, va.raw(), access, *pte));
+  const FaultCause cause = classify_fault(sz, va.raw(), access, *pte);
+  const FaultAction action = fault_action(cause);
   if (action == FaultAction::FlushTlbEntry) {
     arch::sfence_vma(va);
-    return FaultResult::Handled;
+    return {FaultResult::Handled, FaultCause::Unexpected};
   }
   if (action == FaultAction::Kill)
-    return FaultResult::Kill;
+    return {FaultResult::Kill, cause};
   void* mem = kzalloc();
   if (mem == nullptr)
-    return FaultResult::OutOfMemory;
+    return {FaultResult::OutOfMemory, FaultCause::Lazy};
   *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::U);
   stats.resident++;
   stats.faults++;
   __atomic_fetch_add(&total_faults, 1, __ATOMIC_RELAXED);
   stats.fault_ns += arch::ticks_to_ns(arch::r_time() - t0);
-  return FaultResult::Handled;
+  return {FaultResult::Handled, FaultCause::Lazy};
 }
 
-const char* vm_fault_cause(PageTable pt, uint64 sz, VirtAddr va, Access access) {
-  Pte* pte = walk(pt, va.page_base(), Alloc::No);
-  return fault_cause_text(classify_fault(sz, va.raw(), access, pte != nullptr ? *pte : Pte(0)));
-}
-
+// How many freed user roots wait for a hart to leave them (read racily, for memstat).
 uint64 vm_retired_pages() {
   return __atomic_load_n(&nretired, __ATOMIC_RELAXED);
 }
 
+// Lazy faults handled since boot, all processes (read racily, for memstat).
 uint64 vm_total_faults() {
   return __atomic_load_n(&total_faults, __ATOMIC_RELAXED);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Copying between kernel and user memory
+//
+// Each faults in untouched pages of [0, m.sz) through vm_fault (if m.stats is non-null) and fails
+// with BadAddress at a page outside it, a page without PTE_U, or (copyout) a page without PTE_W.
 
+// Copies len bytes from kernel src to user dstva in m. Ok, or BadAddress (bytes before the bad
+// page are copied).
 Result<void> copyout(const UserMem& m, VirtAddr dstva, const void* src, uint64 len) {
   const char* s = static_cast<const char*>(src);
   uint64 dst = dstva.raw();
@@ -611,6 +567,7 @@ Result<void> copyout(const UserMem& m, VirtAddr dstva, const void* src, uint64 l
   return {};
 }
 
+// Copies len bytes from user srcva in m to kernel dst. Ok, or BadAddress.
 Result<void> copyin(const UserMem& m, void* dst, VirtAddr srcva, uint64 len) {
   char* d = static_cast<char*>(dst);
   uint64 src = srcva.raw();
@@ -630,6 +587,8 @@ Result<void> copyin(const UserMem& m, void* dst, VirtAddr srcva, uint64 len) {
   return {};
 }
 
+// Copies a NUL-terminated string from user srcva in m to kernel dst, at most max bytes with the
+// NUL. Ok, BadAddress, or TooBig if there is no NUL within max bytes.
 Result<void> copyinstr(const UserMem& m, char* dst, VirtAddr srcva, uint64 max) {
   uint64 src = srcva.raw();
   while (max > 0) {
@@ -650,24 +609,15 @@ Result<void> copyinstr(const UserMem& m, char* dst, VirtAddr srcva, uint64 max) 
     max -= n;
     src += n;
   }
-  return Error::TooBig; // no NUL within max bytes
-}
-
-Result<void> copyout(PageTable pt, VirtAddr dstva, const void* src, uint64 len) {
-  return copyout(resolve(pt), dstva, src, len);
-}
-
-Result<void> copyin(PageTable pt, void* dst, VirtAddr srcva, uint64 len) {
-  return copyin(resolve(pt), dst, srcva, len);
-}
-
-Result<void> copyinstr(PageTable pt, char* dst, VirtAddr srcva, uint64 max) {
-  return copyinstr(resolve(pt), dst, srcva, max);
+  return Error::TooBig;
 }
 
 // ---------------------------------------------------------------------------------------------------
 
+// Prints pt's user half in the 2024 lab format: "page table 0x...", then one line per valid PTE,
+// each table's entries right after its own line, indented " .." per level.
 void vmprint(PageTable pt) {
   printf("page table %p\n", reinterpret_cast<void*>(PhysAddr::from_ptr(pt).raw()));
-  print_level(pt, kUserRootPtes, 2, 0);
+  Printer printer;
+  walk_range<Prune::Keep>(pt, 0, kMaxVa, printer);
 }

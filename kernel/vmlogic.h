@@ -1,5 +1,6 @@
-// The pure decisions of lazy allocation, shared by the kernel (vm.cc) and the host unit tests
-// (tests/kernel_vm): which user faults may be fixed, and why the others kill the process.
+// The pure logic of user page tables, shared by the kernel (vm.cc) and the host unit tests
+// (tests/kernel_vm): which user faults may be fixed and why the others kill the process, and the
+// one walk over a range of a page table.
 #pragma once
 
 #include "kernel/addr.h"
@@ -18,6 +19,7 @@ enum class FaultCause : uint8 {
   Unexpected // a mapped page that allows the access: this hart's TLB held a stale entry
 };
 
+// The cause of a user fault at va for access, given sz and va's leaf PTE (Pte(0) if unmapped).
 [[nodiscard]] constexpr FaultCause classify_fault(uint64 sz, uint64 va, Access access, Pte leaf) {
   if (va >= sz)
     return FaultCause::Outside;
@@ -34,9 +36,11 @@ enum class FaultCause : uint8 {
 
 // What vm_fault() does about a cause: map a zeroed page, drop this hart's stale TLB entry for the
 // page and retry (a page is mapped invalid -> valid with no fence, so the TLB may still hold the
-// old entry), or kill the process.
+// old entry), or kill the process. New fault kinds (copy-on-write, a shared zero page, pages
+// loaded from an executable) add a cause and an action here, and a case in vm_fault().
 enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
 
+// The one decision: what vm_fault() does about cause c.
 [[nodiscard]] constexpr FaultAction fault_action(FaultCause c) {
   if (c == FaultCause::Lazy)
     return FaultAction::Map;
@@ -64,11 +68,96 @@ enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
   return "fault";
 }
 
-// Sv39 index of va in the page-table page at `level` (2 = root), and the bytes one entry spans
-// there.
-[[nodiscard]] constexpr uint64 sv39_index(uint64 va, int level) {
-  return (va >> (kPageShift + 9 * level)) & 0x1FF;
+// ---- One walk over a range of a page table
+//
+// Every pass over a range of user page-table entries (unmap, fork's copy, pruning after a failed
+// grow, freeing the tables, vmprint) is walk_range() with a visitor: the walk knows Sv39's shape
+// and what to skip, the visitor what to do at each entry. Pure (no allocator, no printing of its
+// own), so the host tests run it on tables in host memory.
+
+// The page-table page a valid non-leaf PTE points to.
+[[nodiscard]] inline PageTable table_of(Pte pte) {
+  return pte.pa().as_ptr<Pte>();
 }
-[[nodiscard]] constexpr uint64 sv39_span(int level) {
-  return 1ull << (kPageShift + 9 * level);
+
+// True if none of the 8 PTEs at p is valid: walks skip untouched stretches of a page-table page 8
+// entries at a time (one OR chain instead of 8 tests and branches).
+[[nodiscard]] inline bool group_empty(const Pte* p) {
+  const uint64 any = p[0].raw() | p[1].raw() | p[2].raw() | p[3].raw() | p[4].raw() | p[5].raw() |
+                     p[6].raw() | p[7].raw();
+  return (any & static_cast<uint64>(PteFlag::V)) == 0;
+}
+
+// True if no entry of the page-table page pt is valid.
+[[nodiscard]] inline bool table_empty(const Pte* pt) {
+  for (int i = 0; i < kPtesPerPage; i += 8) {
+    if (!group_empty(&pt[i]))
+      return false;
+  }
+  return true;
+}
+
+// Which lower-level page-table pages walk_range() frees after visiting their part of the range.
+enum class Prune : uint8 {
+  Keep,    // none (readers, fork's copy, the printer)
+  Covered, // those whose whole span lies inside the range: the visitor removed every leaf there
+  Empty,   // those left with no valid entry (scans each visited page: for rare paths only)
+};
+
+// The hooks walk_range() calls; a visitor derives from this and hides the ones it needs. va is the
+// first address the entry maps, level its page-table level (2 = root, 0 = 4 KiB leaves).
+struct WalkVisitor {
+  // A valid non-leaf entry, before its subtree is visited. False: skip that subtree.
+  bool table(uint64 /*va*/, Pte /*pte*/, int /*level*/) { return true; }
+  // A valid entry that is a leaf (or any valid entry at level 0). False: stop the whole walk.
+  bool leaf(uint64 /*va*/, Pte& /*pte*/, int /*level*/) { return true; }
+  // A page-table page the walk pruned (its PTE is already cleared): free it.
+  void free_table(PageTable /*pt*/) {}
+};
+
+// walk_range() for the subtree pt at Level whose first address is base; [va, end) lies in it.
+template <Prune P, int Level, typename V>
+bool walk_level(PageTable pt, uint64 base, uint64 va, uint64 end, V& v) {
+  constexpr uint64 span = sv39_span(Level);
+  const uint64 last = (end - base + span - 1) / span; // one past the last index in range
+  const uint64 stop = last < kPtesPerPage ? last : kPtesPerPage;
+  for (uint64 i = (va - base) / span; i < stop; i++) {
+    if ((i & 7) == 0 && i + 8 <= stop && group_empty(&pt[i])) {
+      i += 7;
+      continue;
+    }
+    Pte& e = pt[i];
+    if (!e.valid())
+      continue;
+    const uint64 ebase = base + i * span;
+    if (Level == 0 || e.leaf()) {
+      if (!v.leaf(ebase, e, Level))
+        return false;
+      continue;
+    }
+    if constexpr (Level > 0) {
+      if (!v.table(ebase, e, Level))
+        continue;
+      PageTable child = table_of(e);
+      const uint64 lo = va > ebase ? va : ebase;
+      const uint64 hi = end < ebase + span ? end : ebase + span;
+      if (!walk_level<P, Level - 1>(child, ebase, lo, hi, v))
+        return false;
+      if ((P == Prune::Covered && lo == ebase && hi == ebase + span) ||
+          (P == Prune::Empty && table_empty(child))) {
+        e = Pte(0);
+        v.free_table(child);
+      }
+    }
+  }
+  return true;
+}
+
+// Visits, in address order, the valid entries of the user-half table root that overlap [va, end)
+// (page-aligned, end <= MAXVA): v.table() before a subtree, v.leaf() at each leaf, and after a
+// subtree frees its page as P says (not once v.leaf() has stopped the walk: Covered relies on the
+// visitor having removed every leaf). Skips invalid entries 8 at a time and never descends into an
+// absent subtree. Returns false if v.leaf() stopped the walk.
+template <Prune P, typename V> bool walk_range(PageTable root, uint64 va, uint64 end, V& v) {
+  return walk_level<P, 2>(root, 0, va, end, v);
 }

@@ -40,7 +40,9 @@ ProgHeader good_segment() {
 
 constexpr uint64 kFileSize = 0x10000;
 
-TEST(ElfHeader, AcceptsRiscv64Executable) { EXPECT_TRUE(elf_check_header(good_header(), kFileSize).ok()); }
+TEST(ElfHeader, AcceptsRiscv64Executable) {
+  EXPECT_TRUE(elf_check_header(good_header(), kFileSize).ok());
+}
 
 TEST(ElfHeader, RejectsBadMagic) {
   ElfHeader eh = good_header();
@@ -50,24 +52,24 @@ TEST(ElfHeader, RejectsBadMagic) {
 
 TEST(ElfHeader, RejectsWrongClassDataMachineType) {
   ElfHeader eh = good_header();
-  eh.elf[0] = 1;  // 32-bit
+  eh.elf[0] = 1; // 32-bit
   EXPECT_FALSE(elf_check_header(eh, kFileSize).ok());
   eh = good_header();
-  eh.elf[1] = 2;  // big endian
+  eh.elf[1] = 2; // big endian
   EXPECT_FALSE(elf_check_header(eh, kFileSize).ok());
   eh = good_header();
-  eh.machine = 62;  // x86-64
+  eh.machine = 62; // x86-64
   EXPECT_FALSE(elf_check_header(eh, kFileSize).ok());
   eh = good_header();
-  eh.type = 3;  // shared object
+  eh.type = 3; // shared object
   EXPECT_FALSE(elf_check_header(eh, kFileSize).ok());
 }
 
 TEST(ElfHeader, RejectsProgramHeadersOutsideTheFile) {
   ElfHeader eh = good_header();
-  eh.phoff = kFileSize - sizeof(ProgHeader);  // the table needs 3 entries
+  eh.phoff = kFileSize - sizeof(ProgHeader); // the table needs 3 entries
   EXPECT_FALSE(elf_check_header(eh, kFileSize).ok());
-  eh.phoff = ~0ull - 8;  // would wrap around
+  eh.phoff = ~0ull - 8; // would wrap around
   EXPECT_FALSE(elf_check_header(eh, kFileSize).ok());
   eh = good_header();
   eh.phentsize = 32;
@@ -77,7 +79,9 @@ TEST(ElfHeader, RejectsProgramHeadersOutsideTheFile) {
   EXPECT_FALSE(elf_check_header(eh, ~0ull).ok());
 }
 
-TEST(ElfSegment, AcceptsAlignedSegment) { EXPECT_TRUE(elf_check_segment(good_segment(), kHeapLimit, kFileSize).ok()); }
+TEST(ElfSegment, AcceptsAlignedSegment) {
+  EXPECT_TRUE(elf_check_segment(good_segment(), kHeapLimit, kFileSize).ok());
+}
 
 TEST(ElfSegment, RejectsMemszBelowFilesz) {
   ProgHeader ph = good_segment();
@@ -95,7 +99,7 @@ TEST(ElfSegment, RejectsWrapAroundAndHighSegments) {
   ProgHeader ph = good_segment();
   ph.vaddr = 0xFFFFFFFFFFFFF000ull;
   EXPECT_FALSE(elf_check_segment(ph, kHeapLimit, kFileSize).ok());
-  ph.vaddr = kHeapLimit - 0x1000;  // ends above the heap limit
+  ph.vaddr = kHeapLimit - 0x1000; // ends above the heap limit
   EXPECT_EQ(elf_check_segment(ph, kHeapLimit, kFileSize).error(), Error::TooBig);
   ph.vaddr = TRAPFRAME;
   EXPECT_FALSE(elf_check_segment(ph, kHeapLimit, kFileSize).ok());
@@ -115,4 +119,4 @@ TEST(ElfSegment, Permissions) {
   EXPECT_EQ(elf_segment_perm(kElfProgFlagRead), PteFlag::None);
 }
 
-}  // namespace
+} // namespace
