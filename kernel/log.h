@@ -10,8 +10,8 @@
 // blocks sb.logstart+1 .. sb.logstart+n hold copies of the blocks named by block[0..n-1].
 #pragma once
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
+#include "kernel/types.h"
 
 struct Buf;
 

@@ -6,7 +6,6 @@
 
 #include "kernel/sysfile.h"
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fcntl.h"
 #include "kernel/file.h"
 #include "kernel/fs.h"
@@ -19,6 +18,7 @@
 #include "kernel/proc.h"
 #include "kernel/stat.h"
 #include "kernel/sysargs.h"
+#include "kernel/types.h"
 
 namespace {
 
