@@ -3,22 +3,23 @@
 #pragma once
 
 #include "kernel/addr.h"
+#include "kernel/asmdefs.h"
 #include "kernel/param.h"
 #include "kernel/types.h"
 
 struct Proc;
 
 // Callee-saved registers that swtch.S saves and restores when switching kernel threads.
-// Layout shared with swtch.S: offsets in the comments.
+// Layout shared with swtch.S through asmdefs.h's CONTEXT_*.
 struct Context {
   uint64 ra;    //   0
   uint64 sp;    //   8
   uint64 s[12]; // 16: s0..s11
 };
-static_assert(__builtin_offsetof(Context, ra) == 0);
-static_assert(__builtin_offsetof(Context, sp) == 8);
-static_assert(__builtin_offsetof(Context, s) == 16);
-static_assert(sizeof(Context) == 112);
+static_assert(__builtin_offsetof(Context, ra) == CONTEXT_RA);
+static_assert(__builtin_offsetof(Context, sp) == CONTEXT_SP);
+static_assert(__builtin_offsetof(Context, s) == CONTEXT_S(0));
+static_assert(sizeof(Context) == CONTEXT_S(12), "swtch.S saves every field");
 
 // Per-hart state. In the kernel, tp holds the address of this hart's Cpu (set by main(), saved in
 // TrapFrame::kernel_hartid across user mode), so mycpu() and myproc() are one instruction each.
