@@ -1,41 +1,13 @@
 /* usertests: exec success and failure. */
 #include "user/usertests/usertests.h"
 
+#include "kernel/elf.h"
+
 using namespace ut;
 
 namespace {
 
 constexpr const char* kEcho = "/echo";
-
-// The ELF64 file and program headers, as far as exec reads them.
-struct ElfHeader {
-  uint8 ident[16]; // 0x7f 'E' 'L' 'F', class, data, version, ...
-  uint16 type;
-  uint16 machine;
-  uint32 version;
-  uint64 entry;
-  uint64 phoff;
-  uint64 shoff;
-  uint32 flags;
-  uint16 ehsize;
-  uint16 phentsize;
-  uint16 phnum;
-  uint16 shentsize;
-  uint16 shnum;
-  uint16 shstrndx;
-};
-struct ProgHeader {
-  uint32 type;
-  uint32 flags;
-  uint64 off;
-  uint64 vaddr;
-  uint64 paddr;
-  uint64 filesz;
-  uint64 memsz;
-  uint64 align;
-};
-static_assert(sizeof(ElfHeader) == 64);
-static_assert(sizeof(ProgHeader) == 56);
 
 struct ElfImage {
   ElfHeader eh;
@@ -46,17 +18,19 @@ struct ElfImage {
 ElfImage plausible_elf() {
   ElfImage img;
   memset(&img, 0, sizeof img);
-  const uint8 ident[] = {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little-endian */, 1};
-  memmove(img.eh.ident, ident, sizeof ident);
-  img.eh.type = 2;       // executable
-  img.eh.machine = 0xf3; // RISC-V
+  img.eh.magic = kElfMagic;
+  img.eh.elf[0] = kElfClass64;
+  img.eh.elf[1] = kElfDataLittle;
+  img.eh.elf[2] = 1; // ELF version
+  img.eh.type = kElfTypeExec;
+  img.eh.machine = kElfMachineRiscv;
   img.eh.version = 1;
   img.eh.phoff = sizeof(ElfHeader);
   img.eh.ehsize = sizeof(ElfHeader);
   img.eh.phentsize = sizeof(ProgHeader);
   img.eh.phnum = 1;
-  img.ph.type = 1;  // PT_LOAD
-  img.ph.flags = 5; // R X
+  img.ph.type = kElfProgLoad;
+  img.ph.flags = kElfProgFlagRead | kElfProgFlagExec;
   img.ph.filesz = sizeof img;
   img.ph.memsz = sizeof img;
   img.ph.align = PGSIZE;
