@@ -122,20 +122,32 @@ TEST(Harness, CommandLineAndPrivateDiskCopy) {
   ASSERT_CONSOLE(q.start());
   ASSERT_CONSOLE(q.expect("fake-qemu: ready\n", 10s));
 
-  std::vector<std::string> want = {
-      o.qemu,     "-machine",
-      "virt",     "-bios",
-      "none",     "-kernel",
-      o.kernel,   "-m",
-      "256M",     "-smp",
-      "2",        "-nographic",
-      "-global",  "virtio-mmio.force-legacy=false",
-      "-drive",   "file=" + q.disk_path() + ",if=none,format=raw,id=x0",
-      "-device",  "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
-      "-monitor", "none",
-      "-serial",  "stdio",
-      "-icount",  "shift=0",
-      "-s",       "-S"};
+  std::vector<std::string> want = {o.qemu,
+                                   "-machine",
+                                   "virt",
+                                   "-bios",
+                                   "none",
+                                   "-kernel",
+                                   o.kernel,
+                                   "-m",
+                                   "256M",
+                                   "-smp",
+                                   "2",
+                                   "-global",
+                                   "virtio-mmio.force-legacy=false",
+                                   "-drive",
+                                   "file=" + q.disk_path() + ",if=none,format=raw,id=x0",
+                                   "-device",
+                                   "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+                                   "-nographic",
+                                   "-monitor",
+                                   "none",
+                                   "-serial",
+                                   "stdio",
+                                   "-icount",
+                                   "shift=0",
+                                   "-s",
+                                   "-S"};
   EXPECT_EQ(q.command_line(), want);
   std::string printed;
   for (size_t i = 1; i < want.size(); ++i)

@@ -22,6 +22,7 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace lazyv6::harness {
 namespace {
@@ -100,6 +101,42 @@ std::string env_or(const char* name, std::string fallback = "") {
 
 std::string errno_text(int err) {
   return std::string(strerror(err));
+}
+
+// The machine's QEMU arguments (tools/qemu-machine.txt, shared with tools/run-qemu.sh and
+// tools/coverage.py) with the kernel, memory, harts and disk filled in; without a disk ("") the
+// file's "disk: " lines are left out.
+std::vector<std::string> machine_args(const std::string& kernel, const std::string& memory,
+                                      int harts, const std::string& disk) {
+  constexpr std::string_view kMachine =
+#include "tests/harness/qemu_machine.inc"
+      ;
+  constexpr std::string_view kDiskPrefix = "disk: ";
+  const std::pair<std::string_view, std::string> values[] = {{"@KERNEL@", kernel},
+                                                             {"@MEM@", memory},
+                                                             {"@HARTS@", std::to_string(harts)},
+                                                             {"@DISK@", disk}};
+  std::vector<std::string> args;
+  std::istringstream lines{std::string(kMachine)};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    if (line.starts_with(kDiskPrefix)) {
+      if (disk.empty())
+        continue;
+      line.erase(0, kDiskPrefix.size());
+    }
+    for (const auto& [key, value] : values) {
+      for (size_t at = line.find(key); at != std::string::npos;
+           at = line.find(key, at + value.size()))
+        line.replace(at, key.size(), value);
+    }
+    size_t space = line.find(' ');
+    args.push_back(line.substr(0, space));
+    if (space != std::string::npos)
+      args.push_back(line.substr(space + 1));
+  }
+  return args;
 }
 
 // Keeps [A-Za-z0-9._-]; anything else becomes '_', so a name is a safe file name.
@@ -316,24 +353,11 @@ Status Qemu::start() {
   if (log_fd_ < 0)
     return fail("opening console log '" + log_path_ + "': " + errno_text(errno));
 
-  argv_ = {qemu,
-           "-machine",
-           "virt",
-           "-bios",
-           "none",
-           "-kernel",
-           options_.kernel,
-           "-m",
-           options_.memory,
-           "-smp",
-           std::to_string(options_.harts),
-           "-nographic",
-           "-global",
-           "virtio-mmio.force-legacy=false"};
-  if (!disk_path_.empty()) {
-    argv_.insert(argv_.end(), {"-drive", "file=" + disk_path_ + ",if=none,format=raw,id=x0",
-                               "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"});
-  }
+  argv_ = {qemu};
+  for (std::string& arg :
+       machine_args(options_.kernel, options_.memory, options_.harts, disk_path_))
+    argv_.push_back(std::move(arg));
+  argv_.push_back("-nographic");
   // -nographic alone would multiplex the monitor onto stdio (Ctrl-A escapes); with an explicit
   // serial and no monitor every byte goes to the guest's UART.
   argv_.insert(argv_.end(), {"-monitor", "none", "-serial", "stdio"});
