@@ -66,6 +66,7 @@
 #include "kernel/param.h"
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
+#include "kernel/elf.h"
 #include "kernel/syscall.h"
 #include "user/user.h"
 #include "user/strbuild.h"
@@ -841,22 +842,6 @@ void good_touch() {
   }
 }
 
-// ELF64 file and program headers, as kernel/elf.h has them (that header is kernel C++).
-struct ElfFile {
-  uint32 magic;
-  uint8 ident[12];
-  uint16 type, machine;
-  uint32 version;
-  uint64 entry, phoff, shoff;
-  uint32 flags;
-  uint16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct ElfProg {
-  uint32 type, flags;
-  uint64 off, vaddr, paddr, filesz, memsz, align;
-};
-static_assert(sizeof(ElfFile) == 64 && sizeof(ElfProg) == 56);
-
 // exec of a crafted ELF file (./elf): a valid executable whose code exits with kStatusExeced, with
 // one or two fields made hostile (magic, class, machine, phentsize, phnum, phoff, a segment's
 // vaddr/memsz/filesz/off/type, overlapping segments, the entry point, a truncated file).
@@ -871,22 +856,25 @@ void fuzz_exec_elf() {
   };
   uint8* f = reinterpret_cast<uint8*>(scratch_str(1));
   memset(f, 0, 1024);
-  ElfFile* eh = reinterpret_cast<ElfFile*>(f);
-  ElfProg* ph = reinterpret_cast<ElfProg*>(f + sizeof(ElfFile));
-  eh->magic = 0x464C457FU;
-  eh->ident[0] = 2; // 64-bit
-  eh->ident[1] = 1; // little endian
-  eh->ident[2] = 1;
-  eh->type = 2;
-  eh->machine = 243;
+  ElfHeader* eh = reinterpret_cast<ElfHeader*>(f);
+  ProgHeader* ph = reinterpret_cast<ProgHeader*>(f + sizeof(ElfHeader));
+  eh->magic = kElfMagic;
+  eh->elf[0] = kElfClass64;
+  eh->elf[1] = kElfDataLittle;
+  eh->elf[2] = 1; // ELF version
+  eh->type = kElfTypeExec;
+  eh->machine = kElfMachineRiscv;
   eh->version = 1;
   eh->entry = 0;
-  eh->phoff = sizeof(ElfFile);
-  eh->ehsize = sizeof(ElfFile);
-  eh->phentsize = sizeof(ElfProg);
+  eh->phoff = sizeof(ElfHeader);
+  eh->ehsize = sizeof(ElfHeader);
+  eh->phentsize = sizeof(ProgHeader);
   eh->phnum = 2;
-  ph[0] = ElfProg{1, 5, kCodeOff, 0, 0, sizeof(kCode), kPage, kPage};                 // text R-X
-  ph[1] = ElfProg{1, 6, kCodeOff, kPage, kPage, sizeof(kCode), 2 * kPage + 8, kPage}; // data RW-
+  constexpr uint32 kRX = kElfProgFlagRead | kElfProgFlagExec;
+  constexpr uint32 kRW = kElfProgFlagRead | kElfProgFlagWrite;
+  ph[0] = ProgHeader{kElfProgLoad, kRX, kCodeOff, 0, 0, sizeof(kCode), kPage, kPage}; // text
+  ph[1] = ProgHeader{kElfProgLoad, kRW,           kCodeOff,      kPage,
+                     kPage,        sizeof(kCode), 2 * kPage + 8, kPage}; // data
   memmove(f + kCodeOff, kCode, sizeof(kCode));
   uint64 size = kCodeOff + sizeof(kCode);
   constexpr uint64 kBadVa[] = {1,
@@ -902,13 +890,13 @@ void fuzz_exec_elf() {
   constexpr uint64 kBadLen[] = {~0UL, ~0UL - kPage, 1UL << 63, (1UL << 32) + 16, 1UL << 38, 0};
   int mutations = r.chance(1, 10) ? 0 : 1 + static_cast<int>(r.below(2));
   for (int m = 0; m < mutations; m++) {
-    ElfProg& p = ph[r.below(2)];
+    ProgHeader& p = ph[r.below(2)];
     switch (r.below(16)) {
     case 0:
       eh->magic ^= 1U << r.below(32);
       break;
     case 1:
-      eh->ident[r.below(2)] = static_cast<uint8>(r.next());
+      eh->elf[r.below(2)] = static_cast<uint8>(r.next());
       break;
     case 2:
       eh->machine = r.chance(1, 2) ? 62 : static_cast<uint16>(r.next());
@@ -951,7 +939,7 @@ void fuzz_exec_elf() {
       p.type = static_cast<uint32>(r.below(8));
       break;
     case 14:
-      size = r.below(sizeof(ElfFile) + 2 * sizeof(ElfProg));
+      size = r.below(sizeof(ElfHeader) + 2 * sizeof(ProgHeader));
       break; // truncated file
     default:
       p.flags = static_cast<uint32>(r.below(8));
