@@ -172,8 +172,7 @@ NewTables new_tables(uint64 old_top, uint64 base, uint64 step, uint64 count) {
   return t;
 }
 
-// ---- the demonstration
-// ---------------------------------------------------------------------------
+// ---- the demonstration --------------------------------------------------------------------------
 
 void print_stat(const char* label, const struct memstat& ms) {
   printf("  %s sz 0x%lx, resident %lu pages, ptpages %lu, faults %lu\n", label, ms.sz, ms.resident,
@@ -864,8 +863,7 @@ void test_default() {
     expect_true("sbrk'd page reads 0", peek(b + i * kPage) == 0);
 }
 
-// ---- the runner
-// ----------------------------------------------------------------------------------
+// ---- the runner ---------------------------------------------------------------------------------
 
 struct Test {
   const char* name;
