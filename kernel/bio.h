@@ -7,9 +7,9 @@
 // transaction); call brelse() when done and do not touch the buffer afterwards.
 #pragma once
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
 #include "kernel/sleeplock.h"
+#include "kernel/types.h"
 
 // One cached disk block. Life cycle: on the cache's LRU list forever; refcnt > 0 while someone
 // holds a reference from bread() (or a bpin() by the log), during which (dev, blockno) cannot

@@ -1,13 +1,12 @@
 // Every hart starts here in machine mode (QEMU -bios none jumps to 0x80000000 with a0 = hartid).
-// Give each hart its own boot stack, stack0 + (hartid + 1) * kBootStack, and call start() in C++.
-// Harts beyond NCPU park forever.
+// Give each hart its own boot stack, stack0 + (hartid + 1) * BOOT_STACK_SIZE (asmdefs.h), and call
+// start() in C++. Harts beyond NCPU park forever.
 //
 // Until relocate turns paging on, the kernel runs at its load address (physical, 0x80000000)
 // although it is linked at its direct-map address (kernel.ld): this file and start.cc reach code
 // and data only pc-relatively, which works at either address.
 
-#define NCPU 8
-#define BOOT_STACK 4096
+#include "kernel/asmdefs.h"
 
 .section .text.entry
 .globl _entry
@@ -17,7 +16,7 @@ _entry:
         li      a2, NCPU
         bgeu    a1, a2, park
         la      sp, stack0
-        li      a0, BOOT_STACK
+        li      a0, BOOT_STACK_SIZE
         addi    a1, a1, 1
         mul     a0, a0, a1
         add     sp, sp, a0

@@ -3,7 +3,6 @@
 
 #include "kernel/file.h"
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
 #include "kernel/inode.h"
 #include "kernel/log.h"
@@ -12,6 +11,7 @@
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
 #include "kernel/stat.h"
+#include "kernel/types.h"
 
 constinit Devsw devsw[NDEV] = {};
 

@@ -15,7 +15,6 @@
 // entry's inum) is checked before use, and a bad one panics with the inode and the number, rather
 // than letting the kernel read or scribble over arbitrary blocks.
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/inode.h"
 
 #include "kernel/bio.h"
@@ -28,6 +27,7 @@
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
 #include "kernel/stat.h"
+#include "kernel/types.h"
 #include "kernel/virtio_disk.h"
 
 namespace {

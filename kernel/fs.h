@@ -7,6 +7,8 @@
 #ifndef LAZYV6_KERNEL_FS_H
 #define LAZYV6_KERNEL_FS_H
 
+#include "kernel/types.h"
+
 #define ROOTINO 1  /* root i-number */
 #define BSIZE 1024 /* block size */
 

@@ -6,10 +6,10 @@
 // includes only the plain-C ABI headers, which the host compiler accepts too.
 #pragma once
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
 #include "kernel/param.h"
 #include "kernel/riscv.h"
+#include "kernel/types.h"
 
 namespace fslogic {
 

@@ -16,10 +16,10 @@
 // function that holds an inode's lock across a call of its own should say REQUIRES(ip->lock) too.
 #pragma once
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
 #include "kernel/result.h"
 #include "kernel/sleeplock.h"
+#include "kernel/types.h"
 
 struct stat;
 struct Buf;

@@ -6,11 +6,11 @@
 
 #include "kernel/addr.h"
 #include "kernel/arch.h"
+#include "kernel/cpu.h"
 #include "kernel/kstring.h"
 #include "kernel/memlayout.h"
 #include "kernel/param.h"
 #include "kernel/printf.h"
-#include "kernel/proc.h"
 #include "kernel/spinlock.h"
 #include "kernel/vm.h"
 

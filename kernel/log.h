@@ -2,8 +2,8 @@
 // log_write(b) instead of bwrite(b), so that each operation's updates survive a crash all or none.
 #pragma once
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fs.h"
+#include "kernel/types.h"
 
 struct Buf;
 

@@ -5,6 +5,8 @@
 #ifndef LAZYV6_KERNEL_MEMSTAT_H
 #define LAZYV6_KERNEL_MEMSTAT_H
 
+#include "kernel/types.h"
+
 struct memstat {
   int pid;             /* process the per-process figures describe */
   int sbrk_eager;      /* system: 1 if sbrk(n) grows eagerly by default (--config=eager), else 0 */

@@ -1,8 +1,9 @@
 // PLIC: priorities, per-hart enables, claim/complete (QEMU virt layout, memlayout.h).
 #include "kernel/plic.h"
 
+#include "kernel/addr.h"
 #include "kernel/memlayout.h"
-#include "kernel/proc.h"
+#include "kernel/cpu.h"
 
 namespace {
 // The PLIC register at physical address addr, through the direct map.

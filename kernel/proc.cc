@@ -17,7 +17,6 @@ extern char trampoline[]; // trampoline.S
 extern "C" void swtch(Context* old, Context* next);
 extern "C" void usertrap();
 
-constinit Cpu cpus[NCPU];
 constinit Proc proc[NPROC];
 constinit Spinlock wait_lock("wait_lock");
 

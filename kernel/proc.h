@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kernel/addr.h"
+#include "kernel/cpu.h"
 #include "kernel/param.h"
 #include "kernel/result.h"
 #include "kernel/spinlock.h"
@@ -11,36 +12,6 @@
 struct File;
 struct Inode;
 struct Proc;
-
-// Callee-saved registers that swtch.S saves and restores when switching kernel threads.
-// Layout shared with swtch.S: offsets in the comments.
-struct Context {
-  uint64 ra;    //   0
-  uint64 sp;    //   8
-  uint64 s[12]; // 16: s0..s11
-};
-static_assert(__builtin_offsetof(Context, ra) == 0);
-static_assert(__builtin_offsetof(Context, sp) == 8);
-static_assert(__builtin_offsetof(Context, s) == 16);
-static_assert(sizeof(Context) == 112);
-
-// Per-hart state. In the kernel, tp holds the address of this hart's Cpu (set by main(), saved in
-// TrapFrame::kernel_hartid across user mode), so mycpu() and myproc() are one instruction each.
-// A hart touches only its own Cpu.
-struct Cpu {
-  Proc* proc =
-      nullptr;       // the process running on this hart, or nullptr. Offset 0: myproc() reads it.
-  Context context{}; // swtch() here to enter the scheduler
-  int noff = 0;      // depth of push_off() nesting
-  int intena = 0;    // were interrupts enabled before the outermost push_off()?
-  int id = 0;        // hart id
-  // The table in this hart's satp (switchuvm); other harts read it atomically before freeing a
-  // root.
-  PageTable pagetable = nullptr;
-};
-static_assert(__builtin_offsetof(Cpu, proc) == 0);
-
-extern Cpu cpus[NCPU];
 
 // The per-process page uservec saves user registers into, reached at its direct-map address (in the
 // isolated trap model, also mapped kernel-only at TRAPFRAME in the user page table, where uservec
@@ -139,16 +110,6 @@ struct Proc {
 
 extern Proc proc[NPROC];
 
-// The current hart's Cpu. Interrupts must be off (or the caller must not care about migration).
-inline Cpu* mycpu() {
-  Cpu* c;
-  asm volatile("mv %0, tp" : "=r"(c));
-  return c;
-}
-// The current hart's id. Interrupts must be off, or the caller must not care about migration.
-inline int cpuid() {
-  return mycpu()->id;
-}
 // The process running on this hart, or nullptr. Safe with interrupts on: a single load through tp
 // cannot be split by a timer interrupt that moves this thread to another hart.
 inline Proc* myproc() {

@@ -4,8 +4,8 @@
 #include "kernel/spinlock.h"
 
 #include "kernel/arch.h"
+#include "kernel/cpu.h"
 #include "kernel/printf.h"
-#include "kernel/proc.h"
 
 namespace {
 

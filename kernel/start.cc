@@ -4,6 +4,7 @@
 // address with paging off: pc-relative references only (no pointers stored in data, no switch
 // that could become a jump table of link addresses); anything more belongs in main().
 #include "kernel/arch.h"
+#include "kernel/asmdefs.h"
 #include "kernel/memlayout.h"
 #include "kernel/param.h"
 #include "kernel/trap.h"

@@ -2,6 +2,8 @@
 #ifndef LAZYV6_KERNEL_STAT_H
 #define LAZYV6_KERNEL_STAT_H
 
+#include "kernel/types.h"
+
 #define T_DIR 1    /* Directory */
 #define T_FILE 2   /* File */
 #define T_DEVICE 3 /* Device */

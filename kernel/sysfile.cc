@@ -7,7 +7,6 @@
 
 #include "kernel/sysfile.h"
 
-#include "kernel/types.h" // first: the plain-C ABI headers need it
 #include "kernel/fcntl.h"
 #include "kernel/file.h"
 #include "kernel/fs.h"
@@ -20,6 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/stat.h"
 #include "kernel/sysargs.h"
+#include "kernel/types.h"
 
 namespace {
 

@@ -11,8 +11,10 @@
 // called by usertrapret() to (isolated: switch to the user page table,) restore the user registers
 // from the TrapFrame and sret to user mode.
 //
-// TrapFrame offsets: see struct TrapFrame in proc.h (static_asserts there keep them in sync).
+// TrapFrame offsets: TF_* from asmdefs.h, checked against struct TrapFrame by asmdefs.cc.
 // This path is measured (getpid round trip, lazy fault): keep it short.
+
+#include "kernel/asmdefs.h"
 
 .section trampsec
 .globl trampoline
@@ -24,44 +26,44 @@ uservec:
         // sscratch holds the TrapFrame address (userret puts it there): swap it with the user's a0.
         csrrw   a0, sscratch, a0
 
-        sd      ra, 40(a0)
-        sd      sp, 48(a0)
-        sd      gp, 56(a0)
-        sd      tp, 64(a0)
-        sd      t0, 72(a0)
-        sd      t1, 80(a0)
-        sd      t2, 88(a0)
-        sd      s0, 96(a0)
-        sd      s1, 104(a0)
-        sd      a1, 120(a0)
-        sd      a2, 128(a0)
-        sd      a3, 136(a0)
-        sd      a4, 144(a0)
-        sd      a5, 152(a0)
-        sd      a6, 160(a0)
-        sd      a7, 168(a0)
-        sd      s2, 176(a0)
-        sd      s3, 184(a0)
-        sd      s4, 192(a0)
-        sd      s5, 200(a0)
-        sd      s6, 208(a0)
-        sd      s7, 216(a0)
-        sd      s8, 224(a0)
-        sd      s9, 232(a0)
-        sd      s10, 240(a0)
-        sd      s11, 248(a0)
-        sd      t3, 256(a0)
-        sd      t4, 264(a0)
-        sd      t5, 272(a0)
-        sd      t6, 280(a0)
+        sd      ra, TF_RA(a0)
+        sd      sp, TF_SP(a0)
+        sd      gp, TF_GP(a0)
+        sd      tp, TF_TP(a0)
+        sd      t0, TF_T0(a0)
+        sd      t1, TF_T1(a0)
+        sd      t2, TF_T2(a0)
+        sd      s0, TF_S0(a0)
+        sd      s1, TF_S1(a0)
+        sd      a1, TF_A1(a0)
+        sd      a2, TF_A2(a0)
+        sd      a3, TF_A3(a0)
+        sd      a4, TF_A4(a0)
+        sd      a5, TF_A5(a0)
+        sd      a6, TF_A6(a0)
+        sd      a7, TF_A7(a0)
+        sd      s2, TF_S2(a0)
+        sd      s3, TF_S3(a0)
+        sd      s4, TF_S4(a0)
+        sd      s5, TF_S5(a0)
+        sd      s6, TF_S6(a0)
+        sd      s7, TF_S7(a0)
+        sd      s8, TF_S8(a0)
+        sd      s9, TF_S9(a0)
+        sd      s10, TF_S10(a0)
+        sd      s11, TF_S11(a0)
+        sd      t3, TF_T3(a0)
+        sd      t4, TF_T4(a0)
+        sd      t5, TF_T5(a0)
+        sd      t6, TF_T6(a0)
         csrr    t0, sscratch
-        sd      t0, 112(a0)
+        sd      t0, TF_A0(a0)
 
-        ld      sp, 8(a0)  // kernel_sp
-        ld      tp, 32(a0)  // kernel_hartid
-        ld      t0, 16(a0)  // kernel_trap = usertrap
+        ld      sp, TF_KERNEL_SP(a0)
+        ld      tp, TF_KERNEL_HARTID(a0)  // this hart's Cpu*
+        ld      t0, TF_KERNEL_TRAP(a0)  // usertrap
 #if LAZYV6_TRAP_ISOLATED
-        ld      t1, 0(a0)  // kernel_satp
+        ld      t1, TF_KERNEL_SATP(a0)
 
         sfence.vma zero, zero  // user-mode memory accesses finish under the user table
         csrw    satp, t1
@@ -77,35 +79,35 @@ userret:
 #endif
 
         csrw    sscratch, a0    // for the next uservec
-        ld      ra, 40(a0)
-        ld      sp, 48(a0)
-        ld      gp, 56(a0)
-        ld      tp, 64(a0)
-        ld      t0, 72(a0)
-        ld      t1, 80(a0)
-        ld      t2, 88(a0)
-        ld      s0, 96(a0)
-        ld      s1, 104(a0)
-        ld      a1, 120(a0)
-        ld      a2, 128(a0)
-        ld      a3, 136(a0)
-        ld      a4, 144(a0)
-        ld      a5, 152(a0)
-        ld      a6, 160(a0)
-        ld      a7, 168(a0)
-        ld      s2, 176(a0)
-        ld      s3, 184(a0)
-        ld      s4, 192(a0)
-        ld      s5, 200(a0)
-        ld      s6, 208(a0)
-        ld      s7, 216(a0)
-        ld      s8, 224(a0)
-        ld      s9, 232(a0)
-        ld      s10, 240(a0)
-        ld      s11, 248(a0)
-        ld      t3, 256(a0)
-        ld      t4, 264(a0)
-        ld      t5, 272(a0)
-        ld      t6, 280(a0)
-        ld      a0, 112(a0)
+        ld      ra, TF_RA(a0)
+        ld      sp, TF_SP(a0)
+        ld      gp, TF_GP(a0)
+        ld      tp, TF_TP(a0)
+        ld      t0, TF_T0(a0)
+        ld      t1, TF_T1(a0)
+        ld      t2, TF_T2(a0)
+        ld      s0, TF_S0(a0)
+        ld      s1, TF_S1(a0)
+        ld      a1, TF_A1(a0)
+        ld      a2, TF_A2(a0)
+        ld      a3, TF_A3(a0)
+        ld      a4, TF_A4(a0)
+        ld      a5, TF_A5(a0)
+        ld      a6, TF_A6(a0)
+        ld      a7, TF_A7(a0)
+        ld      s2, TF_S2(a0)
+        ld      s3, TF_S3(a0)
+        ld      s4, TF_S4(a0)
+        ld      s5, TF_S5(a0)
+        ld      s6, TF_S6(a0)
+        ld      s7, TF_S7(a0)
+        ld      s8, TF_S8(a0)
+        ld      s9, TF_S9(a0)
+        ld      s10, TF_S10(a0)
+        ld      s11, TF_S11(a0)
+        ld      t3, TF_T3(a0)
+        ld      t4, TF_T4(a0)
+        ld      t5, TF_T5(a0)
+        ld      t6, TF_T6(a0)
+        ld      a0, TF_A0(a0)
         sret

@@ -2,6 +2,7 @@
 #include "kernel/vm.h"
 
 #include "kernel/arch.h"
+#include "kernel/cpu.h"
 #include "kernel/kalloc.h"
 #include "kernel/kstring.h"
 #include "kernel/poweroff.h"

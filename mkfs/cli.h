@@ -15,11 +15,11 @@ namespace fsimage {
 
 // mkfs's parsed command line.
 struct MkfsArgs {
-  uint32_t size = kDefaultSize;        // --size BLOCKS
-  uint32_t ninodes = kDefaultInodes;   // --ninodes N
-  std::string output;                  // OUTPUT.img
-  std::vector<std::string> inputs;     // NAME=PATH or PATH, as given
-  bool help = false;                   // --help / -h
+  uint32_t size = kDefaultSize;      // --size BLOCKS
+  uint32_t ninodes = kDefaultInodes; // --ninodes N
+  std::string output;                // OUTPUT.img
+  std::vector<std::string> inputs;   // NAME=PATH or PATH, as given
+  bool help = false;                 // --help / -h
 };
 
 // Parses mkfs's arguments (argv without argv[0]). Options may come anywhere before "--"; both
@@ -42,8 +42,8 @@ Result<InputSpec> parse_input_spec(std::string_view arg);
 // the end: `path` is either untouched or complete. The temporary is removed on failure.
 Status write_file_atomically(const std::string& path, std::span<const uint8_t> bytes);
 
-// mkfs's whole program: returns the exit status (0 ok, 1 error with a one-line "mkfs: ..." on `err`).
-// On failure OUTPUT is not created (or, if it existed, left as it was).
+// mkfs's whole program: returns the exit status (0 ok, 1 error with a one-line "mkfs: ..." on
+// `err`). On failure OUTPUT is not created (or, if it existed, left as it was).
 int run_mkfs(std::span<const std::string> args, std::ostream& out, std::ostream& err);
 
 // fsck's whole program, `fsck [--replay] IMAGE`: prints "fsck: OK (N inodes, M blocks used)" and
@@ -70,4 +70,4 @@ inline constexpr std::string_view kFsckUsage =
     "  --replay  install a committed log (in memory only) before checking\n"
     "Exit status 0 if consistent, 1 if problems were found, 2 on usage or read errors.\n";
 
-}  // namespace fsimage
+} // namespace fsimage

@@ -11,10 +11,14 @@
 namespace fsimage {
 namespace {
 
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string quote(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
 
 // Number of blocks that hold `bytes` bytes.
-constexpr uint64_t blocks_for(uint64_t bytes) { return (bytes + kBlockSize - 1) / kBlockSize; }
+constexpr uint64_t blocks_for(uint64_t bytes) {
+  return (bytes + kBlockSize - 1) / kBlockSize;
+}
 
 // Renders `v` as 0x-prefixed hex, 8 digits.
 std::string hex32(uint32_t v) {
@@ -23,7 +27,7 @@ std::string hex32(uint32_t v) {
   return buf;
 }
 
-}  // namespace
+} // namespace
 
 // ---------------------------------------------------------------------------------------------
 // ImageBuilder
@@ -32,11 +36,13 @@ ImageBuilder::ImageBuilder(const Layout& layout)
     : layout_(layout), bytes_(size_t{layout.size} * kBlockSize, 0), next_block_(layout.nmeta) {}
 
 Result<ImageBuilder> ImageBuilder::create(const Layout& layout) {
-  if (auto problem = check_layout(layout)) return Error{*problem};
+  if (auto problem = check_layout(layout))
+    return Error{*problem};
   ImageBuilder b(layout);
   encode_superblock(superblock_for(layout), b.block(1));
   auto root = b.ialloc(kTypeDir, "the root directory");
-  if (!root.ok()) return Error{root.error()};
+  if (!root.ok())
+    return Error{root.error()};
   DiskInode din = b.read_inode(root.value());
   din.nlink = 1;
   b.write_inode(root.value(), din);
@@ -97,21 +103,24 @@ Status ImageBuilder::append(uint32_t inum, std::span<const uint8_t> data, std::s
     if (fbn < kNDirect) {
       if (din.addrs[fbn] == 0) {
         auto b = balloc(what);
-        if (!b.ok()) return Error{b.error()};
+        if (!b.ok())
+          return Error{b.error()};
         din.addrs[fbn] = b.value();
       }
       addr = din.addrs[fbn];
     } else {
       if (din.addrs[kNDirect] == 0) {
         auto b = balloc(what);
-        if (!b.ok()) return Error{b.error()};
+        if (!b.ok())
+          return Error{b.error()};
         din.addrs[kNDirect] = b.value();
       }
       const auto indirect = block(din.addrs[kNDirect]);
       const size_t slot = 4 * size_t{fbn - kNDirect};
       if (load_le32(indirect, slot) == 0) {
         auto b = balloc(what);
-        if (!b.ok()) return Error{b.error()};
+        if (!b.ok())
+          return Error{b.error()};
         store_le32(indirect, slot, b.value());
       }
       addr = load_le32(indirect, slot);
@@ -140,8 +149,10 @@ Status ImageBuilder::check_new_name(uint32_t dir, std::string_view name) {
   if (dir == 0 || dir >= next_inum_ || read_inode(dir).type != kTypeDir) {
     return Error{"inode " + std::to_string(dir) + " is not a directory"};
   }
-  if (auto problem = check_name(name)) return Error{*problem};
-  if (names_[dir].contains(name)) return Error{"duplicate name " + quote(name)};
+  if (auto problem = check_name(name))
+    return Error{*problem};
+  if (names_[dir].contains(name))
+    return Error{"duplicate name " + quote(name)};
   return {};
 }
 
@@ -155,7 +166,8 @@ Result<uint32_t> ImageBuilder::add_file(uint32_t dir, std::string_view name,
   }
   const std::string what = "file " + quote(name);
   auto inum = ialloc(kTypeFile, what);
-  if (!inum.ok()) return inum;
+  if (!inum.ok())
+    return inum;
   DiskInode din = read_inode(inum.value());
   din.nlink = 1;
   write_inode(inum.value(), din);
@@ -167,7 +179,8 @@ Result<uint32_t> ImageBuilder::add_file(uint32_t dir, std::string_view name,
 Result<uint32_t> ImageBuilder::add_dir(uint32_t dir, std::string_view name) {
   FSIMAGE_TRY(check_new_name(dir, name));
   auto inum = ialloc(kTypeDir, "directory " + quote(name));
-  if (!inum.ok()) return inum;
+  if (!inum.ok())
+    return inum;
   DiskInode din = read_inode(inum.value());
   din.nlink = 1;
   write_inode(inum.value(), din);
@@ -175,7 +188,7 @@ Result<uint32_t> ImageBuilder::add_dir(uint32_t dir, std::string_view name) {
   FSIMAGE_TRY(link(inum.value(), "..", dir));
   FSIMAGE_TRY(link(dir, name, inum.value()));
   DiskInode parent = read_inode(dir);
-  parent.nlink++;  // for the child's ".."
+  parent.nlink++; // for the child's ".."
   write_inode(dir, parent);
   return inum;
 }
@@ -184,7 +197,8 @@ Result<uint32_t> ImageBuilder::add_device(uint32_t dir, std::string_view name, i
                                           int16_t minor) {
   FSIMAGE_TRY(check_new_name(dir, name));
   auto inum = ialloc(kTypeDevice, "device " + quote(name));
-  if (!inum.ok()) return inum;
+  if (!inum.ok())
+    return inum;
   DiskInode din = read_inode(inum.value());
   din.nlink = 1;
   din.major = major;
@@ -205,7 +219,8 @@ std::vector<uint8_t> ImageBuilder::finish() && {
 
 Result<std::vector<uint8_t>> build_image(const Layout& layout, std::span<const InputFile> files) {
   auto builder = ImageBuilder::create(layout);
-  if (!builder.ok()) return Error{builder.error()};
+  if (!builder.ok())
+    return Error{builder.error()};
   for (const InputFile& f : files) {
     FSIMAGE_TRY(builder.value().add_file(kRootInum, f.name, f.data));
   }
@@ -256,9 +271,8 @@ std::vector<std::string> superblock_problems(std::span<const uint8_t> image) {
                 " overlaps the boot block or the superblock");
   }
   if (inodestart < logstart + nlog) {
-    p.push_back("superblock inodestart " + std::to_string(inodestart) +
-                " overlaps the log (" + std::to_string(nlog) + " blocks from logstart " +
-                std::to_string(logstart) + ")");
+    p.push_back("superblock inodestart " + std::to_string(inodestart) + " overlaps the log (" +
+                std::to_string(nlog) + " blocks from logstart " + std::to_string(logstart) + ")");
   }
   const uint64_t inode_blocks_needed = (ninodes + kInodesPerBlock - 1) / kInodesPerBlock;
   if (bmapstart < inodestart + inode_blocks_needed) {
@@ -277,8 +291,7 @@ std::vector<std::string> superblock_problems(std::span<const uint8_t> image) {
     const uint64_t bitmap_blocks_needed = (size + kBitsPerBlock - 1) / kBitsPerBlock;
     if (datastart < bmapstart + bitmap_blocks_needed) {
       p.push_back("data region starts at block " + std::to_string(datastart) + " (size - nblocks)" +
-                  ", leaving " +
-                  std::to_string(datastart > bmapstart ? datastart - bmapstart : 0) +
+                  ", leaving " + std::to_string(datastart > bmapstart ? datastart - bmapstart : 0) +
                   " bitmap blocks from bmapstart " + std::to_string(bmapstart) + "; " +
                   std::to_string(size) + " blocks need " + std::to_string(bitmap_blocks_needed));
     }
@@ -288,31 +301,37 @@ std::vector<std::string> superblock_problems(std::span<const uint8_t> image) {
 
 Result<Image> Image::open(std::vector<uint8_t> bytes) {
   const auto problems = superblock_problems(bytes);
-  if (!problems.empty()) return Error{problems.front()};
+  if (!problems.empty())
+    return Error{problems.front()};
   const SuperBlock sb = decode_superblock(std::span<const uint8_t>(bytes).subspan(kBlockSize));
   return Image(std::move(bytes), sb);
 }
 
 Result<Image> Image::load(const std::string& path) {
   auto bytes = read_host_file(path, uint64_t{kMaxSize} * kBlockSize);
-  if (!bytes.ok()) return Error{bytes.error()};
+  if (!bytes.ok())
+    return Error{bytes.error()};
   return open(std::move(bytes.value()));
 }
 
 std::span<const uint8_t> Image::block(uint32_t b) const {
-  if (b >= sb_.size) return {};
+  if (b >= sb_.size)
+    return {};
   return std::span<const uint8_t>(bytes_).subspan(size_t{b} * kBlockSize, kBlockSize);
 }
 
 std::optional<DiskInode> Image::read_inode(uint32_t inum) const {
-  if (inum >= sb_.ninodes) return std::nullopt;
+  if (inum >= sb_.ninodes)
+    return std::nullopt;
   const auto b = block(sb_.iblock(inum));
-  if (b.empty()) return std::nullopt;
+  if (b.empty())
+    return std::nullopt;
   return decode_inode(b.subspan((inum % kInodesPerBlock) * kInodeSize));
 }
 
 std::optional<std::vector<uint8_t>> Image::read_data(const DiskInode& inode) const {
-  if (inode.size > kMaxFileBytes) return std::nullopt;
+  if (inode.size > kMaxFileBytes)
+    return std::nullopt;
   const uint32_t n = static_cast<uint32_t>(blocks_for(inode.size));
   std::vector<uint8_t> out;
   out.reserve(inode.size);
@@ -321,13 +340,15 @@ std::optional<std::vector<uint8_t>> Image::read_data(const DiskInode& inode) con
     if (i < kNDirect) {
       addr = inode.addrs[i];
     } else {
-      const auto indirect = inode.addrs[kNDirect] == 0 ? std::span<const uint8_t>()
-                                                         : block(inode.addrs[kNDirect]);
-      if (indirect.empty()) return std::nullopt;
+      const auto indirect =
+          inode.addrs[kNDirect] == 0 ? std::span<const uint8_t>() : block(inode.addrs[kNDirect]);
+      if (indirect.empty())
+        return std::nullopt;
       addr = load_le32(indirect, 4 * size_t{i - kNDirect});
     }
     const auto data = addr == 0 ? std::span<const uint8_t>() : block(addr);
-    if (data.empty()) return std::nullopt;
+    if (data.empty())
+      return std::nullopt;
     const size_t take = std::min<size_t>(kBlockSize, inode.size - size_t{i} * kBlockSize);
     out.insert(out.end(), data.begin(), data.begin() + take);
   }
@@ -336,9 +357,11 @@ std::optional<std::vector<uint8_t>> Image::read_data(const DiskInode& inode) con
 
 std::optional<std::vector<DirEntry>> Image::read_dir(uint32_t inum) const {
   const auto inode = read_inode(inum);
-  if (!inode || inode->type != kTypeDir) return std::nullopt;
+  if (!inode || inode->type != kTypeDir)
+    return std::nullopt;
   const auto data = read_data(*inode);
-  if (!data) return std::nullopt;
+  if (!data)
+    return std::nullopt;
   std::vector<DirEntry> entries;
   const std::span<const uint8_t> bytes(*data);
   for (size_t off = 0; off + kDirentSize <= bytes.size(); off += kDirentSize) {
@@ -353,48 +376,56 @@ std::optional<uint32_t> Image::lookup(std::string_view path) const {
     const size_t slash = path.find('/');
     std::string_view elem = path.substr(0, slash);
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-    if (elem.empty()) continue;
+    if (elem.empty())
+      continue;
     elem = elem.substr(0, kDirSiz);
     const auto entries = read_dir(cur);
-    if (!entries) return std::nullopt;
-    const auto it = std::find_if(entries->begin(), entries->end(), [&](const DirEntry& e) {
-      return e.inum != 0 && e.name == elem;
-    });
-    if (it == entries->end()) return std::nullopt;
+    if (!entries)
+      return std::nullopt;
+    const auto it = std::find_if(entries->begin(), entries->end(),
+                                 [&](const DirEntry& e) { return e.inum != 0 && e.name == elem; });
+    if (it == entries->end())
+      return std::nullopt;
     cur = it->inum;
   }
   const auto inode = read_inode(cur);
-  if (!inode || inode->type == 0) return std::nullopt;
+  if (!inode || inode->type == 0)
+    return std::nullopt;
   return cur;
 }
 
 std::optional<std::vector<uint8_t>> read_file(const Image& image, std::string_view path) {
   const auto inum = image.lookup(path);
-  if (!inum) return std::nullopt;
+  if (!inum)
+    return std::nullopt;
   const auto inode = image.read_inode(*inum);
-  if (!inode || (inode->type != kTypeFile && inode->type != kTypeDevice)) return std::nullopt;
+  if (!inode || (inode->type != kTypeFile && inode->type != kTypeDevice))
+    return std::nullopt;
   return image.read_data(*inode);
 }
 
 Result<std::vector<uint8_t>> read_host_file(const std::string& path, uint64_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Error{"cannot read " + quote(path) + ": " + std::strerror(errno)};
+  if (fd < 0)
+    return Error{"cannot read " + quote(path) + ": " + std::strerror(errno)};
   std::vector<uint8_t> out;
   uint8_t buf[64 * 1024];
   while (out.size() < max_bytes) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof buf, max_bytes - out.size()));
     const ssize_t n = ::read(fd, buf, want);
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n < 0) {
       const int err = errno;
       ::close(fd);
       return Error{"cannot read " + quote(path) + ": " + std::strerror(err)};
     }
-    if (n == 0) break;
+    if (n == 0)
+      break;
     out.insert(out.end(), buf, buf + n);
   }
   ::close(fd);
   return out;
 }
 
-}  // namespace fsimage
+} // namespace fsimage

@@ -21,18 +21,18 @@ namespace fsimage {
 
 // One regular file for the root directory.
 struct InputFile {
-  std::string name;           // the directory entry's name (check_name must accept it)
-  std::vector<uint8_t> data;  // at most kMaxFileBytes
+  std::string name;          // the directory entry's name (check_name must accept it)
+  std::vector<uint8_t> data; // at most kMaxFileBytes
 };
 
 // Builds an image in memory. Allocation follows xv6's mkfs: inodes from 1 upwards, data blocks from
-// the first data block upwards in the order bytes are appended (a file's indirect block is taken just
-// before its 13th data block). Directories follow the kernel's conventions: a new directory has
-// nlink 1 and holds "." and ".." first; making it adds 1 to its parent's nlink.
+// the first data block upwards in the order bytes are appended (a file's indirect block is taken
+// just before its 13th data block). Directories follow the kernel's conventions: a new directory
+// has nlink 1 and holds "." and ".." first; making it adds 1 to its parent's nlink.
 class ImageBuilder {
- public:
-  // Starts an image for `layout`: zeroed blocks, the superblock, and root directory inode 1 with "."
-  // and ".." (both itself). Fails if check_layout() rejects the layout.
+public:
+  // Starts an image for `layout`: zeroed blocks, the superblock, and root directory inode 1 with
+  // "." and ".." (both itself). Fails if check_layout() rejects the layout.
   static Result<ImageBuilder> create(const Layout& layout);
 
   // Adds a regular file (nlink 1) holding `data` to directory `dir`; returns its inode number.
@@ -51,7 +51,7 @@ class ImageBuilder {
 
   const Layout& layout() const { return layout_; }
 
- private:
+private:
   explicit ImageBuilder(const Layout& layout);
 
   // Block `b` of the image being built (b < layout.size).
@@ -73,21 +73,21 @@ class ImageBuilder {
   std::vector<uint8_t> bytes_;
   uint32_t next_inum_ = 1;
   uint32_t next_block_ = 0;
-  std::map<uint32_t, std::set<std::string, std::less<>>> names_;  // directory inum -> names in it
+  std::map<uint32_t, std::set<std::string, std::less<>>> names_; // directory inum -> names in it
 };
 
 // Builds an image for `layout` with `files` in the root directory, in order.
 Result<std::vector<uint8_t>> build_image(const Layout& layout, std::span<const InputFile> files);
 
-// Problems with a superblock as read from an image of `image_bytes` bytes, first problem first. Stops
-// after a problem that makes the rest meaningless (too small to hold a superblock, bad magic,
+// Problems with a superblock as read from an image of `image_bytes` bytes, first problem first.
+// Stops after a problem that makes the rest meaningless (too small to hold a superblock, bad magic,
 // truncated image). Empty when every region is in order, in range and big enough for its contents.
 std::vector<std::string> superblock_problems(std::span<const uint8_t> image);
 
 // A read-only view of an image whose superblock passed superblock_problems(). Reads are
 // bounds-checked: a bad block pointer or size yields nullopt, never a crash.
 class Image {
- public:
+public:
   // Takes ownership of `bytes`; fails with the first superblock problem.
   static Result<Image> open(std::vector<uint8_t> bytes);
   // Reads the file at `path` and opens it.
@@ -114,7 +114,7 @@ class Image {
   // skipped and a component is compared on its first DIRSIZ bytes. nullopt if not found.
   std::optional<uint32_t> lookup(std::string_view path) const;
 
- private:
+private:
   Image(std::vector<uint8_t> bytes, const SuperBlock& sb) : bytes_(std::move(bytes)), sb_(sb) {}
 
   std::vector<uint8_t> bytes_;
@@ -128,4 +128,4 @@ std::optional<std::vector<uint8_t>> read_file(const Image& image, std::string_vi
 // Reads a host file into memory: all of it, or its first `max_bytes` bytes if it is longer.
 Result<std::vector<uint8_t>> read_host_file(const std::string& path, uint64_t max_bytes);
 
-}  // namespace fsimage
+} // namespace fsimage

@@ -40,7 +40,8 @@ SuperBlock decode_superblock(std::span<const uint8_t> b) {
 void encode_superblock(const SuperBlock& sb, std::span<uint8_t> b) {
   const uint32_t fields[] = {sb.magic, sb.size,     sb.nblocks,    sb.ninodes,
                              sb.nlog,  sb.logstart, sb.inodestart, sb.bmapstart};
-  for (size_t i = 0; i < std::size(fields); i++) store_le32(b, 4 * i, fields[i]);
+  for (size_t i = 0; i < std::size(fields); i++)
+    store_le32(b, 4 * i, fields[i]);
 }
 
 DiskInode decode_inode(std::span<const uint8_t> b) {
@@ -50,7 +51,8 @@ DiskInode decode_inode(std::span<const uint8_t> b) {
   d.minor = static_cast<int16_t>(load_le16(b, 4));
   d.nlink = static_cast<int16_t>(load_le16(b, 6));
   d.size = load_le32(b, 8);
-  for (uint32_t i = 0; i <= kNDirect; i++) d.addrs[i] = load_le32(b, 12 + 4 * i);
+  for (uint32_t i = 0; i <= kNDirect; i++)
+    d.addrs[i] = load_le32(b, 12 + 4 * i);
   return d;
 }
 
@@ -60,7 +62,8 @@ void encode_inode(const DiskInode& d, std::span<uint8_t> b) {
   store_le16(b, 4, static_cast<uint16_t>(d.minor));
   store_le16(b, 6, static_cast<uint16_t>(d.nlink));
   store_le32(b, 8, d.size);
-  for (uint32_t i = 0; i <= kNDirect; i++) store_le32(b, 12 + 4 * i, d.addrs[i]);
+  for (uint32_t i = 0; i <= kNDirect; i++)
+    store_le32(b, 12 + 4 * i, d.addrs[i]);
 }
 
 DirEntry decode_dirent(std::span<const uint8_t> b) {
@@ -81,15 +84,19 @@ void encode_dirent(uint16_t inum, std::string_view name, std::span<uint8_t> b) {
 
 std::optional<std::string> check_name(std::string_view name) {
   const std::string quoted = "'" + std::string(name) + "'";
-  if (name.empty()) return std::string("empty file name");
+  if (name.empty())
+    return std::string("empty file name");
   if (name.size() > kDirSiz) {
     return "name " + quoted + " is " + std::to_string(name.size()) + " bytes; at most " +
            std::to_string(kDirSiz) + " (DIRSIZ)";
   }
-  if (name.find('/') != std::string_view::npos) return "name " + quoted + " contains '/'";
-  if (name.find('\0') != std::string_view::npos) return std::string("name contains a NUL byte");
-  if (name == "." || name == "..") return "name " + quoted + " is reserved";
+  if (name.find('/') != std::string_view::npos)
+    return "name " + quoted + " contains '/'";
+  if (name.find('\0') != std::string_view::npos)
+    return std::string("name contains a NUL byte");
+  if (name == "." || name == "..")
+    return "name " + quoted + " is reserved";
   return std::nullopt;
 }
 
-}  // namespace fsimage
+} // namespace fsimage

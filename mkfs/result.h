@@ -13,11 +13,10 @@ struct Error {
 };
 
 // A T or an Error. Callers check ok() before value(); value() on an error is a programming bug.
-template <typename T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+template <typename T> class [[nodiscard]] Result {
+public:
+  Result(T value) : v_(std::move(value)) {}     // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {} // NOLINT: implicit by design
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   [[nodiscard]] T& value() & { return std::get<0>(v_); }
@@ -25,32 +24,32 @@ class [[nodiscard]] Result {
   [[nodiscard]] T&& value() && { return std::get<0>(std::move(v_)); }
   [[nodiscard]] const std::string& error() const { return std::get<1>(v_).message; }
 
- private:
+private:
   std::variant<T, Error> v_;
 };
 
 // Success or an Error.
-template <>
-class [[nodiscard]] Result<void> {
- public:
+template <> class [[nodiscard]] Result<void> {
+public:
   Result() = default;
-  Result(Error error) : error_(std::move(error.message)), ok_(false) {}  // NOLINT: implicit
+  Result(Error error) : error_(std::move(error.message)), ok_(false) {} // NOLINT: implicit
 
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] const std::string& error() const { return error_; }
 
- private:
+private:
   std::string error_;
   bool ok_ = true;
 };
 
 using Status = Result<void>;
 
-}  // namespace fsimage
+} // namespace fsimage
 
 // Evaluates a Result expression; on failure returns its Error from the enclosing function.
-#define FSIMAGE_TRY(expr)                                                \
-  do {                                                                   \
-    auto&& fsimage_try_ = (expr);                                        \
-    if (!fsimage_try_.ok()) return ::fsimage::Error{fsimage_try_.error()}; \
+#define FSIMAGE_TRY(expr)                                                                          \
+  do {                                                                                             \
+    auto&& fsimage_try_ = (expr);                                                                  \
+    if (!fsimage_try_.ok())                                                                        \
+      return ::fsimage::Error{fsimage_try_.error()};                                               \
   } while (0)

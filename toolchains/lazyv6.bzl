@@ -10,7 +10,8 @@ KERNEL_UBSAN_COPTS, is below).
     riscv_library(name, srcs, hdrs, deps, copts, **kwargs)
     riscv_cc_binary(name, srcs, deps, linker_script, copts, linkopts, **kwargs)
     riscv_image(name, binary, sbrk_default = "", settings = {})
-    kernel_image(name, srcs, hdrs, deps, linker_script, copts, variants = {})
+    kernel_image(name, srcs, deps, sources, linker_script, copts, variants = {})
+    kernel_header_check(name, hdrs, deps, copts)   each header compiled alone
     user_program(name, srcs, deps, copts)
     elf_listing(name, elf, srcs)              <elf>.asm and <elf>.sym, as xv6's Makefile makes
     fs_image(name, programs, files, size = 2000, ninodes = 200)
@@ -201,8 +202,8 @@ elf_listing = rule(
 def kernel_image(
         name,
         srcs,
-        hdrs = [],
         deps = [],
+        sources = None,
         linker_script = None,
         copts = [],
         variants = {},
@@ -210,19 +211,25 @@ def kernel_image(
     """The kernel ELF `name`, plus `name_<suffix>` for each variant, built with its settings, and
     the listing `name.asm`/`name.sym` of the default one (`name_listing`).
 
+    sources: every source and header of the kernel (a filegroup), for the listing's -S; default srcs.
     variants: {suffix: {setting: value}} with IMAGE_SETTINGS names, e.g.
       {"eager": {"sbrk_default": "eager"}, "ubsan": {"ubsan": "true"}}.
     kwargs (e.g. visibility, tags) go to the image targets.
     """
     riscv_cc_binary(
         name = name + "_bin",
-        srcs = srcs + hdrs,
+        srcs = srcs,
         deps = deps,
         copts = copts,
         linker_script = linker_script,
     )
     riscv_image(name = name, binary = ":" + name + "_bin", **kwargs)
-    elf_listing(name = name + "_listing", elf = ":" + name, srcs = srcs + hdrs, **kwargs)
+    elf_listing(
+        name = name + "_listing",
+        elf = ":" + name,
+        srcs = [sources] if sources else srcs,
+        **kwargs
+    )
     for suffix, settings in variants.items():
         riscv_image(
             name = name + "_" + suffix,
@@ -230,6 +237,24 @@ def kernel_image(
             settings = settings,
             **kwargs
         )
+
+def kernel_header_check(name, hdrs, deps = [], copts = []):
+    """A RISC-V library of one generated .cc per header in hdrs, each including only that header,
+    twice (so a missing include guard fails too): it compiles only if every header is
+    self-contained. Nothing in it is linked: depend on it from an image so that `//...` builds it.
+    """
+    pkg = native.package_name()
+    outs = []
+    for hdr in hdrs:
+        out = "%s/%s.cc" % (name, hdr.replace("/", "_"))
+        include = "#include \"%s/%s\"" % (pkg, hdr)
+        native.genrule(
+            name = "%s_%s" % (name, hdr.replace("/", "_").replace(".", "_")),
+            outs = [out],
+            cmd = "printf '%%s\\n' '%s' '%s' > $@" % (include, include),
+        )
+        outs.append(out)
+    riscv_library(name = name, srcs = outs, deps = deps, copts = copts)
 
 def user_program(name, srcs, deps = [], copts = [], **kwargs):
     """A user program ELF `name` (C11 or C++20 sources) linked at 0 against //user:ulib, and its

@@ -90,6 +90,25 @@ def physical_address(data, vaddr):
     fail("no loadable segment holds address 0x%x" % vaddr)
 
 
+def machine_args(kernel, mem, harts, disk):
+    """QEMU's arguments for the machine (tools/qemu-machine.txt, shared with tools/run-qemu.sh and
+    the test harness) with `kernel`, `mem`, `harts` and `disk` filled in."""
+    path = os.path.join(os.path.dirname(os.path.realpath(__file__)), "qemu-machine.txt")
+    values = {"@KERNEL@": kernel, "@MEM@": mem, "@HARTS@": str(harts), "@DISK@": disk}
+    args = []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("disk: "):
+                line = line[len("disk: "):]
+            for key, value in values.items():
+                line = line.replace(key, value)
+            args += line.split(" ", 1)
+    return args
+
+
 class Guest:
     """QEMU with the console on pipes (a reader thread keeps the transcript) and the human
     monitor on a Unix socket."""
@@ -104,12 +123,9 @@ class Guest:
         self.cursor = 0
         self.lock = threading.Condition()
         self.proc = subprocess.Popen(
-            [QEMU, "-machine", "virt", "-bios", "none", "-kernel", kernel, "-m", "128M",
-             "-smp", str(harts), "-display", "none", "-serial", "stdio",
-             "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path,
-             "-global", "virtio-mmio.force-legacy=false",
-             "-drive", "file=%s,if=none,format=raw,id=x0" % self.disk,
-             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"],
+            [QEMU] + machine_args(kernel, "128M", harts, self.disk) +
+            ["-display", "none", "-serial", "stdio",
+             "-monitor", "unix:%s,server=on,wait=off" % self.monitor_path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         threading.Thread(target=self._read, daemon=True).start()
 

@@ -159,12 +159,18 @@ start_gdb_stub() {
   echo "run-qemu: attach with: gdb-multiarch -x $gdbinit" >&2
 }
 
-qemu=(
-  qemu-system-riscv64 -machine virt -bios none -kernel "$kernel_abs" -m "$mem" -smp "$harts" -nographic
-  -global virtio-mmio.force-legacy=false
-  -drive "file=$fs_copy,if=none,format=raw,id=x0"
-  -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
-)
+# The machine (tools/qemu-machine.txt, shared with the test harness and coverage), on a terminal.
+qemu=(qemu-system-riscv64)
+while IFS= read -r line; do
+  [[ -z $line || $line == "#"* ]] && continue
+  line=${line#disk: }
+  line=${line//@KERNEL@/$kernel_abs}
+  line=${line//@MEM@/$mem}
+  line=${line//@HARTS@/$harts}
+  line=${line//@DISK@/$fs_copy}
+  qemu+=("${line%% *}" "${line#* }")
+done <"$(dirname "$(realpath "${BASH_SOURCE[0]}")")/qemu-machine.txt"
+qemu+=(-nographic)
 if $gdb; then
   start_gdb_stub
 fi

@@ -23,7 +23,7 @@ void cat(int fd) {
   }
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   if (argc <= 1) {

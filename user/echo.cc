@@ -1,5 +1,6 @@
 // echo: prints its arguments separated by single spaces, then a newline.
-// The line goes out in one write() when it fits in the buffer, so it is not split up by other output.
+// The line goes out in one write() when it fits in the buffer, so it is not split up by other
+// output.
 
 #include "kernel/types.h"
 #include "user/user.h"
@@ -18,18 +19,21 @@ void flush() {
 }
 
 void put(char c) {
-  if (len == static_cast<int>(sizeof(line))) flush();
+  if (len == static_cast<int>(sizeof(line)))
+    flush();
   line[len++] = c;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   for (int i = 1; i < argc; i++) {
-    for (const char* s = argv[i]; *s; s++) put(*s);
+    for (const char* s = argv[i]; *s; s++)
+      put(*s);
     put(i + 1 < argc ? ' ' : '\n');
   }
-  if (argc < 2) put('\n');
+  if (argc < 2)
+    put('\n');
   flush();
   return 0;
 }

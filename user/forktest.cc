@@ -6,9 +6,9 @@
 
 namespace {
 
-constexpr int kMaxForks = 1000;  // far more than NPROC: fork must fail before this
+constexpr int kMaxForks = 1000; // far more than NPROC: fork must fail before this
 
-}  // namespace
+} // namespace
 
 int main() {
   printf("fork test\n");
@@ -16,8 +16,10 @@ int main() {
   int n = 0;
   for (; n < kMaxForks; n++) {
     int pid = fork();
-    if (pid < 0) break;
-    if (pid == 0) exit(0);
+    if (pid < 0)
+      break;
+    if (pid == 0)
+      exit(0);
   }
   if (n == kMaxForks) {
     printf("fork claimed to work %d times!\n", kMaxForks);

@@ -22,21 +22,24 @@ int usage() {
   return 1;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   int pid = 0;
   if (argc == 3 && strcmp(argv[1], "-p") == 0) {
     pid = atoi(argv[2]);
-    if (pid <= 0) return usage();
+    if (pid <= 0)
+      return usage();
   } else if (argc != 1) {
     return usage();
   }
 
   struct memstat ms;
   if (memstat(pid, &ms) < 0) {
-    if (pid != 0) fprintf(2, "free: no process %d\n", pid);
-    else fprintf(2, "free: memstat failed\n");
+    if (pid != 0)
+      fprintf(2, "free: no process %d\n", pid);
+    else
+      fprintf(2, "free: memstat failed\n");
     return 1;
   }
 
@@ -53,7 +56,8 @@ int main(int argc, char** argv) {
     printf("  page tables %lu pages (%lu KiB)\n", ms.ptpages, ms.ptpages * kKiBPerPage);
     printf("  lazy faults %lu\n", ms.faults);
     printf("  fault time  %lu ns", ms.fault_ns);
-    if (ms.faults > 0) printf(" (%lu ns per fault)", ms.fault_ns / ms.faults);
+    if (ms.faults > 0)
+      printf(" (%lu ns per fault)", ms.fault_ns / ms.faults);
     printf("\n");
   }
   return 0;

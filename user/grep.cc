@@ -15,8 +15,10 @@ bool match_here(const char* re, const char* text);
 // Does c* followed by re match a prefix of text? Tries the shortest run of c first.
 bool match_star(char c, const char* re, const char* text) {
   for (;;) {
-    if (match_here(re, text)) return true;
-    if (*text == 0 || (c != '.' && *text != c)) return false;
+    if (match_here(re, text))
+      return true;
+    if (*text == 0 || (c != '.' && *text != c))
+      return false;
     text++;
   }
 }
@@ -24,10 +26,14 @@ bool match_star(char c, const char* re, const char* text) {
 // Does re match a prefix of text?
 bool match_here(const char* re, const char* text) {
   for (;;) {
-    if (re[0] == 0) return true;
-    if (re[1] == '*') return match_star(re[0], re + 2, text);
-    if (re[0] == '$' && re[1] == 0) return *text == 0;
-    if (*text == 0 || (re[0] != '.' && re[0] != *text)) return false;
+    if (re[0] == 0)
+      return true;
+    if (re[1] == '*')
+      return match_star(re[0], re + 2, text);
+    if (re[0] == '$' && re[1] == 0)
+      return *text == 0;
+    if (*text == 0 || (re[0] != '.' && re[0] != *text))
+      return false;
     re++;
     text++;
   }
@@ -35,10 +41,13 @@ bool match_here(const char* re, const char* text) {
 
 // Does re match anywhere in text?
 bool match(const char* re, const char* text) {
-  if (re[0] == '^') return match_here(re + 1, text);
-  for (;; text++) {  // the empty rest of the text is tried too
-    if (match_here(re, text)) return true;
-    if (*text == 0) return false;
+  if (re[0] == '^')
+    return match_here(re + 1, text);
+  for (;; text++) { // the empty rest of the text is tried too
+    if (match_here(re, text))
+      return true;
+    if (*text == 0)
+      return false;
   }
 }
 
@@ -47,15 +56,16 @@ bool matched_any = false;
 
 // Matches one NUL-terminated line (without its '\n') and prints it if it matches.
 void check_line(const char* pattern, char* line, int len) {
-  if (!match(pattern, line)) return;
+  if (!match(pattern, line))
+    return;
   matched_any = true;
-  line[len] = '\n';  // the NUL goes back to being the line's end
+  line[len] = '\n'; // the NUL goes back to being the line's end
   write(1, line, len + 1);
 }
 
 // Greps fd. Lines longer than the buffer are matched in buffer-sized pieces.
 void grep(const char* pattern, int fd) {
-  int m = 0;  // bytes held in buf
+  int m = 0; // bytes held in buf
   int n;
   while ((n = read(fd, buf + m, sizeof(buf) - m - 1)) > 0) {
     m += n;
@@ -69,7 +79,7 @@ void grep(const char* pattern, int fd) {
     }
     m -= p - buf;
     memmove(buf, p, m);
-    if (m == static_cast<int>(sizeof(buf)) - 1) {  // no newline in a full buffer
+    if (m == static_cast<int>(sizeof(buf)) - 1) { // no newline in a full buffer
       buf[m] = 0;
       check_line(pattern, buf, m);
       m = 0;
@@ -79,13 +89,13 @@ void grep(const char* pattern, int fd) {
     fprintf(2, "grep: read error\n");
     exit(2);
   }
-  if (m > 0) {  // a last line without a newline
+  if (m > 0) { // a last line without a newline
     buf[m] = 0;
     check_line(pattern, buf, m);
   }
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   if (argc < 2) {

@@ -4,34 +4,32 @@
 #include "kernel/stat.h"
 #include "user/user.h"
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char* argv[]) {
   struct stat st;
-  char *p;
+  char* p;
   int i;
 
   printf("hello from C, argc %d, argv[0] %s\n", argc, argv[0]);
 
   p = malloc(100);
-  if(p == 0){
+  if (p == 0) {
     printf("hello_c: malloc failed\n");
     exit(1);
   }
-  for(i = 0; i < 99; i++)
+  for (i = 0; i < 99; i++)
     p[i] = 'a' + i % 26;
   p[99] = 0;
   printf("malloc'd %d bytes at %p, strlen %d\n", 100, p, strlen(p));
   free(p);
 
-  if(fstat(1, &st) < 0){
+  if (fstat(1, &st) < 0) {
     printf("hello_c: fstat failed\n");
     exit(1);
   }
   printf("stdout: type %d ino %d\n", st.type, st.ino);
 
   p = sbrk(4096);
-  if(p == SBRK_ERROR){
+  if (p == SBRK_ERROR) {
     printf("hello_c: sbrk failed\n");
     exit(1);
   }

@@ -5,26 +5,23 @@
 #include "kernel/memstat.h"
 #include "user/user.h"
 
-static int
-resident(void)        // the caller's resident user pages
+static int resident(void) // the caller's resident user pages
 {
   struct memstat ms;
 
-  if(memstat(0, &ms) < 0)
+  if (memstat(0, &ms) < 0)
     return -1;
   return ms.resident;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char* argv[]) {
   int pages = argc > 1 ? atoi(argv[1]) : 8;
   int before = resident();
-  char *p = sbrk(pages * 4096);        // lazy: maps nothing yet
+  char* p = sbrk(pages * 4096); // lazy: maps nothing yet
   int grown = resident();
-  for(int i = 0; i < pages; i += 2)
-    p[i * 4096] = 1;                   // each first touch faults one page in
-  printf("lazydemo: grew by %d pages: resident %d -> %d, touched %d -> %d\n",
-         pages, before, grown, (pages + 1) / 2, resident());
+  for (int i = 0; i < pages; i += 2)
+    p[i * 4096] = 1; // each first touch faults one page in
+  printf("lazydemo: grew by %d pages: resident %d -> %d, touched %d -> %d\n", pages, before, grown,
+         (pages + 1) / 2, resident());
   exit(0);
 }

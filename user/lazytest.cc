@@ -8,9 +8,9 @@
 // prints one line `test NAME: OK` or `test NAME: FAILED`. The run ends with the free-page check
 // (no page lost over the run) and exactly `ALL TESTS PASSED` or `SOME TESTS FAILED`.
 //
-// The checks name their allocation policy: sbrklazy() and sbrkeager(), never sbrk(n > 0), except the
-// one check that reports which policy the kernel's default sbrk(n) follows. They pass whether the kernel
-// was built lazy or eager by default.
+// The checks name their allocation policy: sbrklazy() and sbrkeager(), never sbrk(n > 0), except
+// the one check that reports which policy the kernel's default sbrk(n) follows. They pass whether
+// the kernel was built lazy or eager by default.
 
 #include "kernel/types.h"
 #include "kernel/stat.h"
@@ -32,24 +32,38 @@ constexpr int kIntMin = -2147483647 - 1;
 
 // The sparse pattern of the demonstration and of `sparse`: one byte every kStride pages of 1 GiB.
 constexpr uint64 kStride = 64;
-constexpr uint64 kSparsePages = kGiB / kPage;           // 262144 pages declared
-constexpr uint64 kSparseTouches = kSparsePages / kStride;  // 4096 pages touched
+constexpr uint64 kSparsePages = kGiB / kPage;             // 262144 pages declared
+constexpr uint64 kSparseTouches = kSparsePages / kStride; // 4096 pages touched
 
 // ---- small helpers -----------------------------------------------------------------------------
 
-char* as_ptr(uint64 va) { return reinterpret_cast<char*>(va); }
-uint64 as_va(const void* p) { return reinterpret_cast<uint64>(p); }
-uint64 pte_of(uint64 va) { return pgpte(reinterpret_cast<void*>(va)); }
-uint64 brk() { return as_va(sbrk(0)); }
+char* as_ptr(uint64 va) {
+  return reinterpret_cast<char*>(va);
+}
+uint64 as_va(const void* p) {
+  return reinterpret_cast<uint64>(p);
+}
+uint64 pte_of(uint64 va) {
+  return pgpte(reinterpret_cast<void*>(va));
+}
+uint64 brk() {
+  return as_va(sbrk(0));
+}
 
 // One byte access through volatile, so the compiler neither drops nor merges it.
-void poke(uint64 va, char v) { *reinterpret_cast<volatile char*>(va) = v; }
-char peek(uint64 va) { return *reinterpret_cast<volatile char*>(va); }
+void poke(uint64 va, char v) {
+  *reinterpret_cast<volatile char*>(va) = v;
+}
+char peek(uint64 va) {
+  return *reinterpret_cast<volatile char*>(va);
+}
 
 // The byte the sparse pattern stores in its i-th touched page: never 0.
-char pattern(uint64 i) { return static_cast<char>(1 + i % 251); }
+char pattern(uint64 i) {
+  return static_cast<char>(1 + i % 251);
+}
 
-int failures;  // checks failed in the current test process
+int failures; // checks failed in the current test process
 
 // The caller's figures (memstat of pid 0). Failing to get them ends the test.
 struct memstat self_stat() {
@@ -92,7 +106,8 @@ uint64 grow(uint64 bytes, bool lazy) {
   while (bytes > 0) {
     int n = static_cast<int>(bytes > kGiB ? kGiB : bytes);
     char* r = lazy ? sbrklazy(n) : sbrkeager(n);
-    if (r == SBRK_ERROR) return 0;
+    if (r == SBRK_ERROR)
+      return 0;
     bytes -= static_cast<uint64>(n);
   }
   return start;
@@ -102,7 +117,8 @@ uint64 grow(uint64 bytes, bool lazy) {
 void shrink(uint64 bytes) {
   while (bytes > 0) {
     int n = static_cast<int>(bytes > kGiB ? kGiB : bytes);
-    if (sbrklazy(-n) == SBRK_ERROR) die("sbrk shrink failed");
+    if (sbrklazy(-n) == SBRK_ERROR)
+      die("sbrk shrink failed");
     bytes -= static_cast<uint64>(n);
   }
 }
@@ -111,26 +127,29 @@ void shrink(uint64 bytes) {
 uint64 align_break(uint64 align) {
   uint64 b = brk();
   uint64 up = (b + align - 1) & ~(align - 1);
-  if (up != b && grow(up - b, true) == 0) die("sbrklazy to align the break failed");
+  if (up != b && grow(up - b, true) == 0)
+    die("sbrklazy to align the break failed");
   return up;
 }
 
 // Runs fn(arg) in a new child, which exits 0 if fn returns; gives the child's wait() status.
 int run_child(void (*fn)(uint64), uint64 arg) {
   int pid = fork();
-  if (pid < 0) die("fork failed");
+  if (pid < 0)
+    die("fork failed");
   if (pid == 0) {
     fn(arg);
     exit(0);
   }
   int status = 0;
-  if (wait(&status) != pid) die("wait failed");
+  if (wait(&status) != pid)
+    die("wait failed");
   return status;
 }
 
 // Page-table pages that touching addresses va_i = base + i*step (i < count, increasing) adds, when
-// the process's tables cover only addresses below `old_top`: one level-0 table for each 2 MiB region
-// and one level-1 table for each 1 GiB region first used above old_top.
+// the process's tables cover only addresses below `old_top`: one level-0 table for each 2 MiB
+// region and one level-1 table for each 1 GiB region first used above old_top.
 struct NewTables {
   uint64 l0;
   uint64 l1;
@@ -153,7 +172,7 @@ NewTables new_tables(uint64 old_top, uint64 base, uint64 step, uint64 count) {
   return t;
 }
 
-// ---- the demonstration ---------------------------------------------------------------------------
+// ---- the demonstration --------------------------------------------------------------------------
 
 void print_stat(const char* label, const struct memstat& ms) {
   printf("  %s sz 0x%lx, resident %lu pages, ptpages %lu, faults %lu\n", label, ms.sz, ms.resident,
@@ -166,7 +185,8 @@ void test_demo() {
   struct memstat m0 = self_stat();
   print_stat("before:", m0);
   uint64 base = as_va(sbrklazy(static_cast<int>(kGiB)));
-  if (base == as_va(SBRK_ERROR)) die("sbrklazy(1 GiB) failed");
+  if (base == as_va(SBRK_ERROR))
+    die("sbrklazy(1 GiB) failed");
   struct memstat m1 = self_stat();
   print_stat("after: ", m1);
   expect("sz grew by (bytes)", static_cast<long>(m1.sz - m0.sz), static_cast<long>(kGiB));
@@ -191,10 +211,13 @@ void test_demo() {
   NewTables t = new_tables(m0.sz, base, kStride * kPage, kSparseTouches);
   printf("  after %lu touches of a 1 GiB region (%lu pages declared):\n", kSparseTouches,
          kSparsePages);
-  expect("resident pages gained", static_cast<long>(m2.resident - m1.resident), static_cast<long>(kSparseTouches));
-  expect("faults taken", static_cast<long>(m2.faults - m1.faults), static_cast<long>(kSparseTouches));
+  expect("resident pages gained", static_cast<long>(m2.resident - m1.resident),
+         static_cast<long>(kSparseTouches));
+  expect("faults taken", static_cast<long>(m2.faults - m1.faults),
+         static_cast<long>(kSparseTouches));
   printf("  page-table pages: %lu new 2 MiB regions + %lu new 1 GiB regions\n", t.l0, t.l1);
-  expect("page-table pages gained", static_cast<long>(m2.ptpages - m1.ptpages), static_cast<long>(t.l0 + t.l1));
+  expect("page-table pages gained", static_cast<long>(m2.ptpages - m1.ptpages),
+         static_cast<long>(t.l0 + t.l1));
   printf("  memory used: %lu KiB of data + %lu KiB of page tables, for 1048576 KiB declared\n",
          (m2.resident - m1.resident) * 4, (m2.ptpages - m1.ptpages) * 4);
   if (m2.faults > m1.faults) {
@@ -206,12 +229,12 @@ void test_demo() {
   uint64 bad = 0;
   for (uint64 i = 0; i < kSparseTouches; i++) {
     uint64 va = base + i * kStride * kPage;
-    if (peek(va) != pattern(i) || peek(va + 1) != 0 || peek(va + kPage - 1) != 0) bad++;
+    if (peek(va) != pattern(i) || peek(va + 1) != 0 || peek(va + kPage - 1) != 0)
+      bad++;
   }
   struct memstat m3 = self_stat();
   expect("pages with wrong contents", static_cast<long>(bad), 0);
-  expect("resident pages gained by reading them",
-         static_cast<long>(m3.resident - m2.resident), 0);
+  expect("resident pages gained by reading them", static_cast<long>(m3.resident - m2.resident), 0);
 
   printf("  -- reading untouched pages: they read as 0, and the read faults each one in --\n");
   constexpr uint64 kReads = 4;
@@ -220,18 +243,20 @@ void test_demo() {
     uint64 before = pte_of(va);
     char c = peek(va + 123);
     printf("  read va 0x%lx: %d, pte 0x%lx -> 0x%lx\n", va + 123, c, before, pte_of(va));
-    if (c != 0) bad++;
+    if (c != 0)
+      bad++;
   }
   struct memstat m4 = self_stat();
   expect("untouched pages not reading 0", static_cast<long>(bad), 0);
-  expect("resident pages gained (one per untouched page read)", static_cast<long>(m4.resident - m3.resident),
-         static_cast<long>(kReads));
+  expect("resident pages gained (one per untouched page read)",
+         static_cast<long>(m4.resident - m3.resident), static_cast<long>(kReads));
 
   printf("  -- sbrk(-1 GiB) frees the touched pages at once --\n");
   shrink(kGiB);
   struct memstat m5 = self_stat();
   print_stat("after: ", m5);
-  expect("resident back to the start (difference)", static_cast<long>(m5.resident - m0.resident), 0);
+  expect("resident back to the start (difference)", static_cast<long>(m5.resident - m0.resident),
+         0);
   expect("free pages gained", static_cast<long>(m5.free_pages - m4.free_pages),
          static_cast<long>(m4.resident - m5.resident + m4.ptpages - m5.ptpages));
 }
@@ -243,17 +268,22 @@ void test_demo() {
 void test_sparse() {
   uint64 top = brk();
   uint64 base = align_break(kGiB);
-  if (grow(kGiB, true) != base) die("sbrklazy(1 GiB) failed");
+  if (grow(kGiB, true) != base)
+    die("sbrklazy(1 GiB) failed");
   struct memstat m0 = self_stat();
   printf("  region 0x%lx..0x%lx (old break 0x%lx)\n", base, base + kGiB, top);
-  for (uint64 i = 0; i < kSparseTouches; i++) poke(base + i * kStride * kPage, pattern(i));
+  for (uint64 i = 0; i < kSparseTouches; i++)
+    poke(base + i * kStride * kPage, pattern(i));
   struct memstat m1 = self_stat();
   NewTables t = new_tables(top, base, kStride * kPage, kSparseTouches);
   expect("touched pages", static_cast<long>(kSparseTouches), 4096);
-  expect("resident pages gained", static_cast<long>(m1.resident - m0.resident), static_cast<long>(kSparseTouches));
-  expect("faults taken", static_cast<long>(m1.faults - m0.faults), static_cast<long>(kSparseTouches));
+  expect("resident pages gained", static_cast<long>(m1.resident - m0.resident),
+         static_cast<long>(kSparseTouches));
+  expect("faults taken", static_cast<long>(m1.faults - m0.faults),
+         static_cast<long>(kSparseTouches));
   printf("  new regions: %lu of 2 MiB, %lu of 1 GiB\n", t.l0, t.l1);
-  expect("page-table pages gained", static_cast<long>(m1.ptpages - m0.ptpages), static_cast<long>(t.l0 + t.l1));
+  expect("page-table pages gained", static_cast<long>(m1.ptpages - m0.ptpages),
+         static_cast<long>(t.l0 + t.l1));
   expect("free pages used (data + page tables)", static_cast<long>(m0.free_pages - m1.free_pages),
          static_cast<long>(kSparseTouches + t.l0 + t.l1));
   if (m1.faults > m0.faults)
@@ -262,22 +292,28 @@ void test_sparse() {
   uint64 bad = 0;
   for (uint64 i = 0; i < kSparseTouches; i++) {
     uint64 va = base + i * kStride * kPage;
-    if (peek(va) != pattern(i) || peek(va + 2049) != 0 || pte_of(va) == 0) bad++;
+    if (peek(va) != pattern(i) || peek(va + 2049) != 0 || pte_of(va) == 0)
+      bad++;
   }
   struct memstat m2 = self_stat();
   expect("touched pages read back wrong", static_cast<long>(bad), 0);
-  expect("resident pages gained by reading touched pages", static_cast<long>(m2.resident - m1.resident), 0);
+  expect("resident pages gained by reading touched pages",
+         static_cast<long>(m2.resident - m1.resident), 0);
 
   constexpr uint64 kReads = 16;
   for (uint64 i = 0; i < kReads; i++) {
-    uint64 va = base + (i * 997 % kSparsePages) * kPage;  // none a multiple of 64 pages but i = 0
-    if (i > 0 && pte_of(va) != 0) bad++;
-    if (peek(va + 7) != 0) bad++;
+    uint64 va = base + (i * 997 % kSparsePages) * kPage; // none a multiple of 64 pages but i = 0
+    if (i > 0 && pte_of(va) != 0)
+      bad++;
+    if (peek(va + 7) != 0)
+      bad++;
   }
   struct memstat m3 = self_stat();
   expect("untouched pages mapped early or not zero", static_cast<long>(bad), 0);
-  expect("resident pages gained by reading 15 untouched pages", static_cast<long>(m3.resident - m2.resident), 15);
-  expect("faults taken by reading 15 untouched pages", static_cast<long>(m3.faults - m2.faults), 15);
+  expect("resident pages gained by reading 15 untouched pages",
+         static_cast<long>(m3.resident - m2.resident), 15);
+  expect("faults taken by reading 15 untouched pages", static_cast<long>(m3.faults - m2.faults),
+         15);
 
   shrink(kGiB);
   struct memstat m4 = self_stat();
@@ -290,11 +326,15 @@ void test_shrinkkill() {
   int st = run_child(
       [](uint64) {
         uint64 base = align_break(kPage);
-        if (grow(16 * kPage, true) != base) die("sbrklazy failed");
-        for (uint64 i = 0; i < 16; i++) poke(base + i * kPage, 1);
+        if (grow(16 * kPage, true) != base)
+          die("sbrklazy failed");
+        for (uint64 i = 0; i < 16; i++)
+          poke(base + i * kPage, 1);
         shrink(8 * kPage);
-        if (pte_of(base + 8 * kPage) != 0) die("page above the new size still mapped");
-        if (peek(base + 7 * kPage) != 1) die("page below the new size lost");
+        if (pte_of(base + 8 * kPage) != 0)
+          die("page above the new size still mapped");
+        if (peek(base + 7 * kPage) != 1)
+          die("page below the new size lost");
         printf("  child touches 0x%lx, 1 page above its size (expect a kill)\n", base + 8 * kPage);
         poke(base + 8 * kPage, 2);
         printf("  child survived the touch\n");
@@ -305,18 +345,21 @@ void test_shrinkkill() {
 
 // Out of memory during a fault kills the child; its pages all come back.
 void test_oom() {
-  struct memstat m0 = self_stat();  // before the pipe, whose page comes back when it is closed
+  struct memstat m0 = self_stat(); // before the pipe, whose page comes back when it is closed
   int fds[2];
-  if (pipe(fds) < 0) die("pipe failed");
+  if (pipe(fds) < 0)
+    die("pipe failed");
   uint64 pages = m0.free_pages + 1024;
   printf("  free pages %lu; child declares %lu pages lazily and touches them all\n", m0.free_pages,
          pages);
   int pid = fork();
-  if (pid < 0) die("fork failed");
+  if (pid < 0)
+    die("fork failed");
   if (pid == 0) {
     close(fds[0]);
     uint64 base = align_break(kPage);
-    if (grow(pages * kPage, true) != base) die("sbrklazy failed");
+    if (grow(pages * kPage, true) != base)
+      die("sbrklazy failed");
     for (uint64 i = 0; i < pages; i++) {
       poke(base + i * kPage, 1);
       if (i % 256 == 255) {
@@ -329,25 +372,28 @@ void test_oom() {
   }
   close(fds[1]);
   int n = 0, last = 0;
-  while (read(fds[0], &n, sizeof(n)) == sizeof(n)) last = n;
+  while (read(fds[0], &n, sizeof(n)) == sizeof(n))
+    last = n;
   close(fds[0]);
   int st = 0;
-  if (wait(&st) != pid) die("wait failed");
+  if (wait(&st) != pid)
+    die("wait failed");
   printf("  child had touched at least %d pages when it was killed\n", last);
   expect("wait status", st, -1);
   struct memstat m1 = self_stat();
-  expect("free pages after the child, minus before", static_cast<long>(m1.free_pages - m0.free_pages),
-         0);
+  expect("free pages after the child, minus before",
+         static_cast<long>(m1.free_pages - m0.free_pages), 0);
 }
 
 // System calls given buffers, paths and argv in untouched lazy pages fault them in, both ways.
 constexpr const char kMsg[] = "lazy pages go in and out of the kernel.";
 constexpr const char kFile[] = "lazytmp";
-char self_path[MAXPATH];  // this program's path, for the exec check
+char self_path[MAXPATH]; // this program's path, for the exec check
 
 void test_lazyio() {
   uint64 b = align_break(kPage);
-  if (grow(32 * kPage, true) != b) die("sbrklazy(32 pages) failed");
+  if (grow(32 * kPage, true) != b)
+    die("sbrklazy(32 pages) failed");
   auto pg = [b](uint64 i) { return b + i * kPage; };
   auto mapped = [](uint64 va) { return pte_of(va) != 0; };
 
@@ -356,7 +402,8 @@ void test_lazyio() {
   memmove(as_ptr(path), kFile, sizeof(kFile) - 1);
   expect_true("page 1 untouched before open", !mapped(pg(1)));
   int fd = open(as_ptr(path), O_CREATE | O_TRUNC | O_RDWR);
-  if (fd < 0) die("open with the path's NUL in an untouched page failed");
+  if (fd < 0)
+    die("open with the path's NUL in an untouched page failed");
   expect_true("open faulted in the page holding the path's NUL", mapped(pg(1)));
 
   // write: from a written page, then a whole untouched page (it writes zeros).
@@ -368,7 +415,8 @@ void test_lazyio() {
 
   // fstat into an untouched page.
   fd = open(as_ptr(path), O_RDONLY);
-  if (fd < 0) die("reopen failed");
+  if (fd < 0)
+    die("reopen failed");
   auto* st = reinterpret_cast<struct stat*>(pg(8));
   expect("fstat(untouched page)", fstat(fd, st), 0);
   expect("  st.type", st->type, T_FILE);
@@ -378,14 +426,17 @@ void test_lazyio() {
   uint64 dst = pg(6) - 16;
   expect("read(untouched pages 5|6)", read(fd, as_ptr(dst), sizeof(kMsg)), sizeof(kMsg));
   expect_true("read faulted in both pages", mapped(pg(5)) && mapped(pg(6)));
-  expect("  contents differ from what was written", memcmp(as_ptr(dst), kMsg, sizeof(kMsg)) != 0, 0);
+  expect("  contents differ from what was written", memcmp(as_ptr(dst), kMsg, sizeof(kMsg)) != 0,
+         0);
   memset(as_ptr(pg(7)), 0xAA, kPage);
   expect("read(4096 bytes written from an untouched page)", read(fd, as_ptr(pg(7)), kPage), kPage);
   uint64 nonzero = 0;
-  for (uint64 i = 0; i < kPage; i++) nonzero += peek(pg(7) + i) != 0;
+  for (uint64 i = 0; i < kPage; i++)
+    nonzero += peek(pg(7) + i) != 0;
   expect("  non-zero bytes among them", static_cast<long>(nonzero), 0);
   close(fd);
-  if (unlink(kFile) < 0) die("unlink failed");
+  if (unlink(kFile) < 0)
+    die("unlink failed");
 
   // memstat into an untouched page.
   auto* ms = reinterpret_cast<struct memstat*>(pg(9));
@@ -414,13 +465,14 @@ void test_lazyio() {
         uint64 a1 = p(16) + 100, a2 = p(16) + 200, a3 = p(17) - 4;
         strcpy(as_ptr(a1), "-x");
         strcpy(as_ptr(a2), "hello");
-        memmove(as_ptr(a3), "lazy", 4);  // NUL in untouched page 17
-        auto** argv = reinterpret_cast<char**>(p(15) - 4 * sizeof(char*));  // argv[4] in page 15
+        memmove(as_ptr(a3), "lazy", 4); // NUL in untouched page 17
+        auto** argv = reinterpret_cast<char**>(p(15) - 4 * sizeof(char*)); // argv[4] in page 15
         argv[0] = as_ptr(exe);
         argv[1] = as_ptr(a1);
         argv[2] = as_ptr(a2);
         argv[3] = as_ptr(a3);
-        if (pte_of(p(15)) != 0 || pte_of(p(17)) != 0) exit(4);
+        if (pte_of(p(15)) != 0 || pte_of(p(17)) != 0)
+          exit(4);
         exec(as_ptr(exe), argv);
         printf("  exec %s failed\n", self_path);
         exit(2);
@@ -433,17 +485,21 @@ void test_lazyio() {
 // return -1, and the process lives.
 void test_badptr() {
   uint64 b = align_break(kPage);
-  if (grow(4 * kPage, true) != b) die("sbrklazy failed");
+  if (grow(4 * kPage, true) != b)
+    die("sbrklazy failed");
   int fd = open(kFile, O_CREATE | O_TRUNC | O_RDWR);
-  if (fd < 0) die("open failed");
+  if (fd < 0)
+    die("open failed");
   memmove(as_ptr(b), kMsg, sizeof(kMsg));
-  if (write(fd, as_ptr(b), sizeof(kMsg)) != sizeof(kMsg)) die("write failed");
+  if (write(fd, as_ptr(b), sizeof(kMsg)) != sizeof(kMsg))
+    die("write failed");
   close(fd);
   fd = open(kFile, O_RDWR);
-  if (fd < 0) die("reopen failed");
+  if (fd < 0)
+    die("reopen failed");
   uint64 sz = brk();
-  const uint64 bad[] = {sz, sz + kPage, sz + kGiB, KERNBASE, TRAPFRAME, TRAMPOLINE, MAXVA,
-                        0xFFFFFFFFFFFFF000UL};
+  const uint64 bad[] = {sz,        sz + kPage, sz + kGiB, KERNBASE,
+                        TRAPFRAME, TRAMPOLINE, MAXVA,     0xFFFFFFFFFFFFF000UL};
   int wrong = 0;
   for (uint64 va : bad) {
     char* p = as_ptr(va);
@@ -452,7 +508,7 @@ void test_badptr() {
     char* bad_arg[3] = {p, x, nullptr};
     char* good_argv[3] = {self_path, x, nullptr};
     constexpr int kCalls = 9;
-    const char* names[kCalls] = {"read",  "write", "open",      "pipe",     "fstat",
+    const char* names[kCalls] = {"read",    "write",      "open",          "pipe",      "fstat",
                                  "memstat", "exec(path)", "exec(argv[0])", "exec(argv)"};
     int r[kCalls] = {read(fd, p, 10),
                      write(fd, p, 10),
@@ -484,43 +540,53 @@ void test_badptr() {
 void test_fork() {
   constexpr uint64 kPages = 64;
   uint64 b = align_break(kPage);
-  if (grow(kPages * kPage, true) != b) die("sbrklazy failed");
-  for (uint64 i = 0; i < kPages; i += 2) poke(b + i * kPage + i, static_cast<char>(i + 1));
+  if (grow(kPages * kPage, true) != b)
+    die("sbrklazy failed");
+  for (uint64 i = 0; i < kPages; i += 2)
+    poke(b + i * kPage + i, static_cast<char>(i + 1));
   struct memstat mp = self_stat();
   printf("  parent: %lu heap pages, every other one touched; resident %lu, ptpages %lu\n", kPages,
          mp.resident, mp.ptpages);
   int fds[2];
-  if (pipe(fds) < 0) die("pipe failed");
+  if (pipe(fds) < 0)
+    die("pipe failed");
   int pid = fork();
-  if (pid < 0) die("fork failed");
+  if (pid < 0)
+    die("fork failed");
   if (pid == 0) {
     close(fds[0]);
     struct memstat mc = self_stat();
     uint64 r[3] = {mc.resident, mc.ptpages, 0};
     for (uint64 i = 0; i < kPages; i++) {
       uint64 va = b + i * kPage;
-      if (i % 2 == 0 ? peek(va + i) != static_cast<char>(i + 1) : pte_of(va) != 0) r[2]++;
+      if (i % 2 == 0 ? peek(va + i) != static_cast<char>(i + 1) : pte_of(va) != 0)
+        r[2]++;
     }
     write(fds[1], r, sizeof(r));
-    for (uint64 i = 0; i < kPages; i++) poke(b + i * kPage + i, 'c');
+    for (uint64 i = 0; i < kPages; i++)
+      poke(b + i * kPage + i, 'c');
     exit(0);
   }
   close(fds[1]);
   uint64 r[3] = {0, 0, 99};
-  if (read(fds[0], r, sizeof(r)) != sizeof(r)) die("no report from the child");
+  if (read(fds[0], r, sizeof(r)) != sizeof(r))
+    die("no report from the child");
   close(fds[0]);
   int st = 0;
-  if (wait(&st) != pid) die("wait failed");
+  if (wait(&st) != pid)
+    die("wait failed");
   expect("child's resident at fork (want the parent's)", static_cast<long>(r[0]),
          static_cast<long>(mp.resident));
   expect("child's ptpages at fork (want the parent's)", static_cast<long>(r[1]),
          static_cast<long>(mp.ptpages));
-  expect("child pages wrong (data differs, or an untouched page mapped)", static_cast<long>(r[2]), 0);
+  expect("child pages wrong (data differs, or an untouched page mapped)", static_cast<long>(r[2]),
+         0);
   expect("child exit status", st, 0);
   uint64 bad = 0;
   for (uint64 i = 0; i < kPages; i++) {
     uint64 va = b + i * kPage;
-    if (i % 2 == 0 ? peek(va + i) != static_cast<char>(i + 1) : pte_of(va) != 0) bad++;
+    if (i % 2 == 0 ? peek(va + i) != static_cast<char>(i + 1) : pte_of(va) != 0)
+      bad++;
   }
   expect("parent pages changed by the child's writes", static_cast<long>(bad), 0);
   expect("parent resident change", static_cast<long>(self_stat().resident - mp.resident), 0);
@@ -528,22 +594,25 @@ void test_fork() {
 
 // Shrinking frees exactly the touched pages above the new size; regrown pages read 0.
 void test_shrinkfree() {
-  constexpr uint64 kPages = 1024;  // 4 MiB: spans several 2 MiB regions
+  constexpr uint64 kPages = 1024; // 4 MiB: spans several 2 MiB regions
   uint64 b = align_break(kPage);
-  if (grow(kPages * kPage, true) != b) die("sbrklazy failed");
+  if (grow(kPages * kPage, true) != b)
+    die("sbrklazy failed");
   uint64 touched = 0, touched_low = 0;
-  constexpr uint64 kKeep = 501;  // pages [0, 501] stay after the first shrink
+  constexpr uint64 kKeep = 501; // pages [0, 501] stay after the first shrink
   for (uint64 i = 0; i < kPages; i += 3) {
     poke(b + i * kPage + 5, 'x');
     touched++;
-    if (i <= kKeep) touched_low++;
+    if (i <= kKeep)
+      touched_low++;
   }
   struct memstat m0 = self_stat();
   printf("  %lu of %lu pages touched (every third)\n", touched, kPages);
 
   // Down to an unaligned size inside page 501 (touched): pages 502.. go, page 501 stays.
   uint64 newsz = b + kKeep * kPage + 100;
-  if (sbrklazy(-static_cast<int>(b + kPages * kPage - newsz)) == SBRK_ERROR) die("shrink failed");
+  if (sbrklazy(-static_cast<int>(b + kPages * kPage - newsz)) == SBRK_ERROR)
+    die("shrink failed");
   struct memstat m1 = self_stat();
   expect("sz", static_cast<long>(m1.sz - b), static_cast<long>(newsz - b));
   expect("resident freed by the first shrink", static_cast<long>(m0.resident - m1.resident),
@@ -565,16 +634,18 @@ void test_shrinkfree() {
   printf("  page-table pages freed by shrinking: %lu\n", m0.ptpages - m2.ptpages);
 
   // Grown again, the old pages come back as fresh zero pages.
-  if (grow(kPages * kPage, true) != b) die("sbrklazy regrow failed");
+  if (grow(kPages * kPage, true) != b)
+    die("sbrklazy regrow failed");
   expect_true("regrown page 0 unmapped", pte_of(b) == 0);
   expect("regrown page 0 byte 5", peek(b + 5), 0);
   expect("regrown page 3 byte 5", peek(b + 3 * kPage + 5), 0);
   struct memstat m3 = self_stat();
-  expect("resident pages gained by reading 2 regrown pages", static_cast<long>(m3.resident - m2.resident), 2);
+  expect("resident pages gained by reading 2 regrown pages",
+         static_cast<long>(m3.resident - m2.resident), 2);
 }
 
 // Faults the kernel must not fix: each kills its child (wait status -1).
-uint64 guard_page;  // found by the parent before forking
+uint64 guard_page; // found by the parent before forking
 
 void test_badfault() {
   struct Case {
@@ -627,11 +698,13 @@ void test_limit() {
   struct memstat m0 = self_stat();
   int gibs = 0;
   while (sbrklazy(static_cast<int>(kGiB)) != SBRK_ERROR) {
-    if (++gibs > 300) die("grew past 300 GiB: no limit");
+    if (++gibs > 300)
+      die("grew past 300 GiB: no limit");
   }
   uint64 s1 = brk();
   printf("  %d lazy growths of 1 GiB succeeded, then SBRK_ERROR at sz 0x%lx\n", gibs, s1);
-  for (int step = 1 << 29; step > 0; step >>= 1) (void)sbrklazy(step);
+  for (int step = 1 << 29; step > 0; step >>= 1)
+    (void)sbrklazy(step);
   uint64 lim = brk();
   printf("  heap limit (largest sz lazy sbrk reaches): 0x%lx = TRAPFRAME - 0x%lx\n", lim,
          TRAPFRAME - lim);
@@ -640,20 +713,24 @@ void test_limit() {
   expect("sbrk(1) at the limit fails", sbrk(1) == SBRK_ERROR, 1);
   expect("sbrklazy(INT_MAX) at the limit fails", sbrklazy(kIntMax) == SBRK_ERROR, 1);
   struct memstat m1 = self_stat();
-  expect("sbrkeager(1 page) at the limit fails", sbrkeager(static_cast<int>(kPage)) == SBRK_ERROR, 1);
+  expect("sbrkeager(1 page) at the limit fails", sbrkeager(static_cast<int>(kPage)) == SBRK_ERROR,
+         1);
   struct memstat m2 = self_stat();
   expect("sz change after the failures", static_cast<long>(m2.sz - lim), 0);
-  expect("resident pages gained by the failed sbrks", static_cast<long>(m2.resident - m0.resident), 0);
-  expect("free pages used by the failed eager sbrk", static_cast<long>(m1.free_pages - m2.free_pages),
+  expect("resident pages gained by the failed sbrks", static_cast<long>(m2.resident - m0.resident),
          0);
+  expect("free pages used by the failed eager sbrk",
+         static_cast<long>(m1.free_pages - m2.free_pages), 0);
 
   uint64 top = PGROUNDDOWN(lim - 1);
   expect("top page reads as zero", peek(top), 0);
   poke(top, 'T');
   struct memstat m3 = self_stat();
-  expect("touch of the top page: resident pages gained", static_cast<long>(m3.resident - m2.resident), 1);
+  expect("touch of the top page: resident pages gained",
+         static_cast<long>(m3.resident - m2.resident), 1);
   expect("  byte read back", peek(top), 'T');
-  printf("  touching the top page 0x%lx added %lu page-table pages\n", top, m3.ptpages - m2.ptpages);
+  printf("  touching the top page 0x%lx added %lu page-table pages\n", top,
+         m3.ptpages - m2.ptpages);
 
   shrink(lim - s0);
   struct memstat m4 = self_stat();
@@ -671,7 +748,8 @@ void test_sbrkzero() {
   expect("sbrkeager(0) - sbrk(0)", static_cast<long>(as_va(sbrkeager(0)) - a), 0);
   expect("sys_sbrk(0, LAZY) - sbrk(0)", static_cast<long>(as_va(sys_sbrk(0, SBRK_LAZY)) - a), 0);
   expect("sz (memstat) - sbrk(0)", static_cast<long>(m0.sz - a), 0);
-  expect("sbrklazy(1) returns the old break (difference)", static_cast<long>(as_va(sbrklazy(1)) - a), 0);
+  expect("sbrklazy(1) returns the old break (difference)",
+         static_cast<long>(as_va(sbrklazy(1)) - a), 0);
   expect("sbrk(0) after sbrklazy(1) (difference)", static_cast<long>(brk() - a), 1);
   expect("sbrklazy(4096) returns old break (difference)",
          static_cast<long>(as_va(sbrklazy(static_cast<int>(kPage))) - a), 1);
@@ -715,38 +793,48 @@ void test_eagerlazy() {
   constexpr uint64 kPages = 8;
   uint64 b = align_break(kPage);
   struct memstat m0 = self_stat();
-  if (as_va(sbrkeager(static_cast<int>(kPages * kPage))) != b) die("sbrkeager failed");
+  if (as_va(sbrkeager(static_cast<int>(kPages * kPage))) != b)
+    die("sbrkeager failed");
   struct memstat m1 = self_stat();
   expect("eager: resident pages gained", static_cast<long>(m1.resident - m0.resident), kPages);
-  expect("eager: free pages used (data + new page tables)", static_cast<long>(m0.free_pages - m1.free_pages),
+  expect("eager: free pages used (data + new page tables)",
+         static_cast<long>(m0.free_pages - m1.free_pages),
          static_cast<long>(kPages + m1.ptpages - m0.ptpages));
   uint64 ok = 0;
   for (uint64 i = 0; i < kPages; i++) {
     uint64 pte = pte_of(b + i * kPage);
     uint64 want = PTE_V | PTE_R | PTE_W | PTE_U;
-    if ((pte & want) == want && peek(b + i * kPage + 9) == 0) ok++;
+    if ((pte & want) == want && peek(b + i * kPage + 9) == 0)
+      ok++;
   }
   expect("eager: pages mapped V R W U and zeroed", static_cast<long>(ok), kPages);
   printf("  eager page 0 pte 0x%lx\n", pte_of(b));
-  for (uint64 i = 0; i < kPages; i++) poke(b + i * kPage, 'e');
-  expect("eager: faults taken by touching them", static_cast<long>(self_stat().faults - m1.faults), 0);
+  for (uint64 i = 0; i < kPages; i++)
+    poke(b + i * kPage, 'e');
+  expect("eager: faults taken by touching them", static_cast<long>(self_stat().faults - m1.faults),
+         0);
 
   uint64 l = b + kPages * kPage;
   struct memstat m2 = self_stat();
-  if (as_va(sbrklazy(static_cast<int>(kPages * kPage))) != l) die("sbrklazy failed");
+  if (as_va(sbrklazy(static_cast<int>(kPages * kPage))) != l)
+    die("sbrklazy failed");
   struct memstat m3 = self_stat();
   expect("lazy: resident pages gained", static_cast<long>(m3.resident - m2.resident), 0);
   expect("lazy: free pages used", static_cast<long>(m2.free_pages - m3.free_pages), 0);
   ok = 0;
-  for (uint64 i = 0; i < kPages; i++) ok += pte_of(l + i * kPage) == 0;
+  for (uint64 i = 0; i < kPages; i++)
+    ok += pte_of(l + i * kPage) == 0;
   expect("lazy: pages with pgpte 0 before the touch", static_cast<long>(ok), kPages);
-  for (uint64 i = 0; i < kPages; i++) poke(l + i * kPage, 'l');
+  for (uint64 i = 0; i < kPages; i++)
+    poke(l + i * kPage, 'l');
   struct memstat m4 = self_stat();
   ok = 0;
-  for (uint64 i = 0; i < kPages; i++) ok += pte_of(l + i * kPage) != 0;
+  for (uint64 i = 0; i < kPages; i++)
+    ok += pte_of(l + i * kPage) != 0;
   expect("lazy: pages with pgpte non-zero after", static_cast<long>(ok), kPages);
   printf("  lazy page 0 pte after the touch 0x%lx\n", pte_of(l));
-  expect("lazy: resident pages gained by touching", static_cast<long>(m4.resident - m3.resident), kPages);
+  expect("lazy: resident pages gained by touching", static_cast<long>(m4.resident - m3.resident),
+         kPages);
   expect("lazy: faults taken by touching", static_cast<long>(m4.faults - m3.faults), kPages);
 }
 
@@ -755,10 +843,12 @@ void test_default() {
   constexpr uint64 kPages = 4;
   uint64 b = align_break(kPage);
   struct memstat m0 = self_stat();
-  if (as_va(sbrk(static_cast<int>(kPages * kPage))) != b) die("sbrk failed");
+  if (as_va(sbrk(static_cast<int>(kPages * kPage))) != b)
+    die("sbrk failed");
   struct memstat m1 = self_stat();
   uint64 mapped = 0;
-  for (uint64 i = 0; i < kPages; i++) mapped += pte_of(b + i * kPage) != 0;
+  for (uint64 i = 0; i < kPages; i++)
+    mapped += pte_of(b + i * kPage) != 0;
   long dr = static_cast<long>(m1.resident - m0.resident);
   if (dr == 0 && mapped == 0) {
     printf("  sbrk(n) default policy: lazy (resident +0, no page mapped after sbrk(4 pages))\n");
@@ -769,20 +859,21 @@ void test_default() {
            mapped);
     failures++;
   }
-  for (uint64 i = 0; i < kPages; i++) expect_true("sbrk'd page reads 0", peek(b + i * kPage) == 0);
+  for (uint64 i = 0; i < kPages; i++)
+    expect_true("sbrk'd page reads 0", peek(b + i * kPage) == 0);
 }
 
-// ---- the runner ----------------------------------------------------------------------------------
+// ---- the runner ---------------------------------------------------------------------------------
 
 struct Test {
   const char* name;
   void (*fn)();
 };
 constexpr Test kTests[] = {
-    {"sparse", test_sparse},       {"shrinkkill", test_shrinkkill}, {"oom", test_oom},
-    {"lazyio", test_lazyio},       {"badptr", test_badptr},         {"fork", test_fork},
-    {"shrinkfree", test_shrinkfree}, {"badfault", test_badfault},   {"limit", test_limit},
-    {"sbrkzero", test_sbrkzero},   {"overflow", test_overflow},     {"eagerlazy", test_eagerlazy},
+    {"sparse", test_sparse},         {"shrinkkill", test_shrinkkill}, {"oom", test_oom},
+    {"lazyio", test_lazyio},         {"badptr", test_badptr},         {"fork", test_fork},
+    {"shrinkfree", test_shrinkfree}, {"badfault", test_badfault},     {"limit", test_limit},
+    {"sbrkzero", test_sbrkzero},     {"overflow", test_overflow},     {"eagerlazy", test_eagerlazy},
     {"default", test_default},
 };
 constexpr Test kDemo = {"demo", test_demo};
@@ -817,7 +908,7 @@ uint64 find_guard() {
     if (pte_of(va) == 0 && (pte_of(va - kPage) & PTE_U) != 0)
       return va;
   }
-  return PGROUNDDOWN(as_va(&here)) - USERSTACK * kPage;  // not found: the check reports it
+  return PGROUNDDOWN(as_va(&here)) - USERSTACK * kPage; // not found: the check reports it
 }
 
 // `lazytest -x hello lazy`, run by the lazyio check through exec: are the arguments intact?
@@ -829,10 +920,11 @@ int exec_check(int argc, char** argv) {
   return 3;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && strcmp(argv[1], "-x") == 0) return exec_check(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "-x") == 0)
+    return exec_check(argc, argv);
 
   bool demo = true;
   const char* only = nullptr;
@@ -840,12 +932,14 @@ int main(int argc, char** argv) {
     demo = false;
   } else if (argc >= 2 && strcmp(argv[1], "-l") == 0) {
     printf("%s\n", kDemo.name);
-    for (const Test& t : kTests) printf("%s\n", t.name);
+    for (const Test& t : kTests)
+      printf("%s\n", t.name);
     return 0;
   } else if (argc >= 2) {
     only = argv[1];
     bool known = strcmp(only, kDemo.name) == 0;
-    for (const Test& t : kTests) known = known || strcmp(only, t.name) == 0;
+    for (const Test& t : kTests)
+      known = known || strcmp(only, t.name) == 0;
     if (!known) {
       printf("lazytest: no test named %s (lazytest -l lists them)\n", only);
       return 1;
@@ -855,16 +949,20 @@ int main(int argc, char** argv) {
   // exec needs a path that works from any directory.
   const char* name = argc >= 1 ? argv[0] : "lazytest";
   self_path[0] = 0;
-  if (name[0] != '/') strcpy(self_path, "/");
-  if (strlen(self_path) + strlen(name) < sizeof(self_path)) memmove(self_path + strlen(self_path), name, strlen(name) + 1);
+  if (name[0] != '/')
+    strcpy(self_path, "/");
+  if (strlen(self_path) + strlen(name) < sizeof(self_path))
+    memmove(self_path + strlen(self_path), name, strlen(name) + 1);
   guard_page = find_guard();
 
   struct memstat start = self_stat();
   printf("lazytest: %lu free pages of %lu\n", start.free_pages, start.total_pages);
   int failed = 0;
-  if (only == nullptr ? demo : strcmp(only, kDemo.name) == 0) failed += !run(kDemo);
+  if (only == nullptr ? demo : strcmp(only, kDemo.name) == 0)
+    failed += !run(kDemo);
   for (const Test& t : kTests) {
-    if (only == nullptr || strcmp(only, t.name) == 0) failed += !run(t);
+    if (only == nullptr || strcmp(only, t.name) == 0)
+      failed += !run(t);
   }
   // No page may be lost over the run.
   struct memstat end = self_stat();

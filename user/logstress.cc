@@ -10,8 +10,8 @@
 
 namespace {
 
-constexpr int kChunk = 5000;   // bytes per write(): spans several blocks and log transactions
-constexpr int kWrites = 16;    // 80000 bytes per file: direct and indirect blocks
+constexpr int kChunk = 5000; // bytes per write(): spans several blocks and log transactions
+constexpr int kWrites = 16;  // 80000 bytes per file: direct and indirect blocks
 char buf[kChunk];
 char got[kChunk];
 
@@ -48,7 +48,7 @@ int stress(const char* path, char fill) {
   return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   if (argc < 2) {
@@ -61,13 +61,15 @@ int main(int argc, char* argv[]) {
       printf("logstress: fork failed\n");
       return 1;
     }
-    if (pid == 0) exit(stress(argv[i], static_cast<char>('0' + i % 10)));
+    if (pid == 0)
+      exit(stress(argv[i], static_cast<char>('0' + i % 10)));
   }
 
   int failed = 0;
   for (int i = 1; i < argc; i++) {
     int status = 0;
-    if (wait(&status) < 0 || status != 0) failed = 1;
+    if (wait(&status) < 0 || status != 0)
+      failed = 1;
   }
   if (failed) {
     printf("logstress: FAILED\n");

@@ -10,16 +10,18 @@
 
 namespace {
 
-int status = 0;  // exit status: 1 once anything could not be listed
+int status = 0; // exit status: 1 once anything could not be listed
 
 // The last component of path, padded with spaces to DIRSIZ (names that long are left as they are).
 const char* fmtname(const char* path) {
   static char name[DIRSIZ + 1];
   const char* base = path + strlen(path);
-  while (base > path && base[-1] != '/') base--;
+  while (base > path && base[-1] != '/')
+    base--;
 
   int len = static_cast<int>(strlen(base));
-  if (len >= DIRSIZ) return base;
+  if (len >= DIRSIZ)
+    return base;
   memmove(name, base, len);
   memset(name + len, ' ', DIRSIZ - len);
   name[DIRSIZ] = 0;
@@ -67,8 +69,9 @@ void ls(const char* path) {
 
   struct dirent de;
   while (read(fd, &de, sizeof(de)) == sizeof(de)) {
-    if (de.inum == 0) continue;
-    memmove(name, de.name, DIRSIZ);  // a 14-byte name has no NUL
+    if (de.inum == 0)
+      continue;
+    memmove(name, de.name, DIRSIZ); // a 14-byte name has no NUL
     name[DIRSIZ] = 0;
     if (stat(buf, &st) < 0) {
       fprintf(2, "ls: cannot stat %s\n", buf);
@@ -80,13 +83,14 @@ void ls(const char* path) {
   close(fd);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   if (argc < 2) {
     ls(".");
   } else {
-    for (int i = 1; i < argc; i++) ls(argv[i]);
+    for (int i = 1; i < argc; i++)
+      ls(argv[i]);
   }
   return status;
 }

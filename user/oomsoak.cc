@@ -36,10 +36,10 @@ using strbuild::append;
 using strbuild::append_num;
 
 constexpr uint64 kPage = PGSIZE;
-constexpr int kBufBytes = 64 * 1024;      // each worker's pre-touched buffer
-constexpr int kFileBytes = 2048;          // what a worker writes and reads back per iteration
-constexpr int kFinalLazy = 256 << 20;     // hog: more than physical memory, touched until killed
-constexpr int kReportEvery = 64;          // hog: pages between reports in the touching phase
+constexpr int kBufBytes = 64 * 1024;  // each worker's pre-touched buffer
+constexpr int kFileBytes = 2048;      // what a worker writes and reads back per iteration
+constexpr int kFinalLazy = 256 << 20; // hog: more than physical memory, touched until killed
+constexpr int kReportEvery = 64;      // hog: pages between reports in the touching phase
 constexpr const char* kDir = "/oomsoak.d";
 constexpr const char* kDoneFlag = "/oomsoak.d/hogdone";
 
@@ -52,11 +52,11 @@ constexpr int kWorkerForkStuck = 13;
 // Hog exit statuses (besides -1, killed).
 constexpr int kHogExited = 0;
 constexpr int kHogNotKilled = 20;
-constexpr int kHogEagerLeft = 21;  // a failed eager sbrk left something behind
-constexpr int kHogBadSbrk = 22;    // a lazy sbrk failed
+constexpr int kHogEagerLeft = 21; // a failed eager sbrk left something behind
+constexpr int kHogBadSbrk = 22;   // a lazy sbrk failed
 // Flags in the hog's reports (page counts stay far below them).
-constexpr uint32 kEagerFailedFlag = 1u << 30;  // the eager sbrk failed at this page count
-constexpr uint32 kPtFlag = 1u << 29;           // ... and left this many page-table pages behind
+constexpr uint32 kEagerFailedFlag = 1u << 30; // the eager sbrk failed at this page count
+constexpr uint32 kPtFlag = 1u << 29;          // ... and left this many page-table pages behind
 
 // The workers' buffer, touched by the parent before the first round so that every fork copies it.
 char* g_buf;
@@ -80,15 +80,16 @@ uint32 next_rand(uint32* s) {
 }
 
 uint32 checksum(const char* p, int n) {
-  uint32 sum = 2166136261u;  // FNV-1a
-  for (int i = 0; i < n; i++) sum = (sum ^ static_cast<uint8>(p[i])) * 16777619u;
+  uint32 sum = 2166136261u; // FNV-1a
+  for (int i = 0; i < n; i++)
+    sum = (sum ^ static_cast<uint8>(p[i])) * 16777619u;
   return sum;
 }
 
-
 bool exists(const char* path) {
   int fd = open(path, O_RDONLY);
-  if (fd < 0) return false;
+  if (fd < 0)
+    return false;
   close(fd);
   return true;
 }
@@ -99,14 +100,17 @@ bool file_roundtrip(const char* name, const char* data, char* back, int* retries
   int fd;
   while ((fd = open(name, O_CREATE | O_TRUNC | O_WRONLY)) < 0) {
     (*retries)++;
-    if (*retries > 1000) return false;
+    if (*retries > 1000)
+      return false;
     pause(1);
   }
   int w = write(fd, data, kFileBytes);
   close(fd);
-  if (w != kFileBytes) return false;
+  if (w != kFileBytes)
+    return false;
   fd = open(name, O_RDONLY);
-  if (fd < 0) return false;
+  if (fd < 0)
+    return false;
   int r = read(fd, back, kFileBytes);
   close(fd);
   return r == kFileBytes && memcmp(back, data, kFileBytes) == 0;
@@ -127,22 +131,26 @@ bool file_roundtrip(const char* name, const char* data, char* back, int* retries
   constexpr int kPattern = kBufBytes / 2;
   WorkerReport rep = {id, 0, 0, 0};
   for (int it = 0;; it++) {
-    if (it >= min_iterations && exists(kDoneFlag)) break;
+    if (it >= min_iterations && exists(kDoneFlag))
+      break;
     // 1. memory: a fresh pattern, checked back.
     uint32 seed = static_cast<uint32>(id * 7919 + it * 104729 + 1);
     uint32 s = seed;
-    for (int i = 0; i < kPattern; i += 4) *reinterpret_cast<uint32*>(buf + i) = next_rand(&s);
+    for (int i = 0; i < kPattern; i += 4)
+      *reinterpret_cast<uint32*>(buf + i) = next_rand(&s);
     s = seed;
     for (int i = 0; i < kPattern; i += 4) {
       if (*reinterpret_cast<uint32*>(buf + i) != next_rand(&s)) {
-        printf("oomsoak: worker %d: buffer word %d changed under it (iteration %d)\n", id, i / 4, it);
+        printf("oomsoak: worker %d: buffer word %d changed under it (iteration %d)\n", id, i / 4,
+               it);
         exit(kWorkerBadBuffer);
       }
     }
     uint32 sum = checksum(buf, kPattern);
     // 2. a small file, written and read back.
     if (!file_roundtrip(name, buf, back, &rep.file_retries)) {
-      printf("oomsoak: worker %d: file %s did not read back what was written (iteration %d)\n", id, name, it);
+      printf("oomsoak: worker %d: file %s did not read back what was written (iteration %d)\n", id,
+             name, it);
       exit(kWorkerBadFile);
     }
     // 3. a short child that checksums its copy of the buffer.
@@ -156,7 +164,8 @@ bool file_roundtrip(const char* name, const char* data, char* back, int* retries
       }
       pause(1);
     }
-    if (pid == 0) exit(static_cast<int>(checksum(buf, kPattern) & 0x7f));
+    if (pid == 0)
+      exit(static_cast<int>(checksum(buf, kPattern) & 0x7f));
     int status = -1;
     if (wait(&status) != pid || status != static_cast<int>(sum & 0x7f)) {
       printf("oomsoak: worker %d: child exited %d, expected %d (iteration %d)\n", id, status,
@@ -170,13 +179,16 @@ bool file_roundtrip(const char* name, const char* data, char* back, int* retries
 }
 
 // Sends the hog's page count to the parent.
-void hog_report(int fd, uint32 pages) { write(fd, &pages, sizeof(pages)); }
+void hog_report(int fd, uint32 pages) {
+  write(fd, &pages, sizeof(pages));
+}
 
 // Touches every page of [p, p + bytes) (a lazy fault each), reporting every kReportEvery pages.
 void hog_touch(char* p, uint64 bytes, uint32* pages, int report_fd) {
   for (uint64 off = 0; off < bytes; off += kPage) {
     p[off] = 1;
-    if (++*pages % kReportEvery == 0) hog_report(report_fd, *pages);
+    if (++*pages % kReportEvery == 0)
+      hog_report(report_fd, *pages);
   }
 }
 
@@ -188,34 +200,40 @@ void hog_touch(char* p, uint64 bytes, uint32* pages, int report_fd) {
   hog_report(report_fd, 0);
   for (;;) {
     char* p = sbrklazy(lazy_step);
-    if (p == SBRK_ERROR) exit(kHogBadSbrk);
+    if (p == SBRK_ERROR)
+      exit(kHogBadSbrk);
     hog_touch(p, static_cast<uint64>(lazy_step), &pages, report_fd);
     struct memstat before, after;
     memstat(0, &before);
     if (sbrkeager(eager_step) == SBRK_ERROR) {
       memstat(0, &after);
       if (after.sz != before.sz || after.resident != before.resident) {
-        printf("oomsoak: hog: a failed sbrkeager(%d) left sz 0x%lx -> 0x%lx, resident %lu -> %lu pages\n",
+        printf("oomsoak: hog: a failed sbrkeager(%d) left sz 0x%lx -> 0x%lx, resident %lu -> %lu "
+               "pages\n",
                eager_step, before.sz, after.sz, before.resident, after.resident);
         exit(kHogEagerLeft);
       }
-      if (after.ptpages != before.ptpages) hog_report(report_fd, kPtFlag | static_cast<uint32>(after.ptpages - before.ptpages));
+      if (after.ptpages != before.ptpages)
+        hog_report(report_fd, kPtFlag | static_cast<uint32>(after.ptpages - before.ptpages));
       break;
     }
     pages += static_cast<uint32>(eager_step / kPage);
     hog_report(report_fd, pages);
   }
   hog_report(report_fd, kEagerFailedFlag | pages);
-  if (exit_on_fail) exit(kHogExited);
+  if (exit_on_fail)
+    exit(kHogExited);
   char* p = sbrklazy(kFinalLazy);
-  if (p == SBRK_ERROR) exit(kHogBadSbrk);
+  if (p == SBRK_ERROR)
+    exit(kHogBadSbrk);
   hog_touch(p, kFinalLazy, &pages, report_fd);
-  exit(kHogNotKilled);  // touched 256 MiB more in 128 MiB of RAM: the kernel should have said no
+  exit(kHogNotKilled); // touched 256 MiB more in 128 MiB of RAM: the kernel should have said no
 }
 
 uint64 free_pages() {
   struct memstat ms;
-  if (memstat(0, &ms) < 0) return 0;
+  if (memstat(0, &ms) < 0)
+    return 0;
   return ms.free_pages;
 }
 
@@ -223,7 +241,8 @@ uint64 free_pages() {
 int fork_retry() {
   for (int i = 0; i < 3000; i++) {
     int pid = fork();
-    if (pid >= 0) return pid;
+    if (pid >= 0)
+      return pid;
     pause(1);
   }
   return -1;
@@ -234,7 +253,7 @@ int usage() {
   return 2;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   int rounds = 100;
@@ -248,7 +267,8 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (rounds < 1 || min_iterations < 1) return usage();
+  if (rounds < 1 || min_iterations < 1)
+    return usage();
 
   g_buf = sbrkeager(kBufBytes);
   if (g_buf == SBRK_ERROR) {
@@ -260,8 +280,8 @@ int main(int argc, char** argv) {
   struct memstat ms;
   memstat(0, &ms);
   const uint64 free0 = free_pages();
-  printf("oomsoak: %d rounds; %lu pages free of %lu; 2 workers (>= %d iterations each), 1 hog\n", rounds, free0,
-         ms.total_pages, min_iterations);
+  printf("oomsoak: %d rounds; %lu pages free of %lu; 2 workers (>= %d iterations each), 1 hog\n",
+         rounds, free0, ms.total_pages, min_iterations);
 
   const int t_start = uptime();
   uint64 min_pages = ~0UL, max_pages = 0, sum_pages = 0;
@@ -271,8 +291,8 @@ int main(int argc, char** argv) {
   for (int round = 0; round < rounds; round++) {
     const int t0 = uptime();
     bool exit_on_fail = round % 3 == 2;
-    // Step sizes vary by round so that memory runs out at different points: in a lazy touch (a kill)
-    // or in an eager sbrk (which fails).
+    // Step sizes vary by round so that memory runs out at different points: in a lazy touch (a
+    // kill) or in an eager sbrk (which fails).
     const int lazy_step = (1 + round % 4) << 20;
     const int eager_step = (6 + (round * 5) % 17) << 20;
     unlink(kDoneFlag);
@@ -316,9 +336,12 @@ int main(int argc, char** argv) {
     // The hog's reports, until it is gone (its end of the pipe closes).
     uint32 pages = 0, got, eager_failed_at = 0, pt_left = 0;
     while (read(hfd[0], &got, sizeof(got)) == sizeof(got)) {
-      if (got & kEagerFailedFlag) eager_failed_at = got & ~kEagerFailedFlag;
-      else if (got & kPtFlag) pt_left = got & ~kPtFlag;
-      else pages = got;
+      if (got & kEagerFailedFlag)
+        eager_failed_at = got & ~kEagerFailedFlag;
+      else if (got & kPtFlag)
+        pt_left = got & ~kPtFlag;
+      else
+        pages = got;
     }
     close(hfd[0]);
     // Reap all three; the workers stop once the flag file says the hog is gone.
@@ -346,21 +369,24 @@ int main(int argc, char** argv) {
       int st = worker_status[id];
       if (st != kWorkerOk) {
         printf("oomsoak: round %d: worker %d failed with status %d%s\n", round, id, st,
-               st == -1 ? " (killed: it never faults, so the kernel killed a process it should not have)" : "");
+               st == -1
+                   ? " (killed: it never faults, so the kernel killed a process it should not have)"
+                   : "");
         ok = false;
       }
     }
     int iterations[2] = {0, 0}, retries = 0;
     WorkerReport rep;
     while (read(wfd[0], &rep, sizeof(rep)) == sizeof(rep)) {
-      if (rep.id == 0 || rep.id == 1) iterations[rep.id] = rep.iterations;
+      if (rep.id == 0 || rep.id == 1)
+        iterations[rep.id] = rep.iterations;
       retries += rep.fork_retries + rep.file_retries;
     }
     close(wfd[0]);
     for (int id = 0; id < 2; id++) {
       if (iterations[id] < min_iterations) {
-        printf("oomsoak: round %d: worker %d did %d iterations, fewer than %d\n", round, id, iterations[id],
-               min_iterations);
+        printf("oomsoak: round %d: worker %d did %d iterations, fewer than %d\n", round, id,
+               iterations[id], min_iterations);
         ok = false;
       }
     }
@@ -380,28 +406,39 @@ int main(int argc, char** argv) {
       hn = append(how, hn, "exited");
       exited_rounds++;
     } else {
-      hn = append(how, hn, hog_status == kHogNotKilled  ? "NOT KILLED"
-                           : hog_status == kHogEagerLeft ? "failed eager sbrk left pages behind"
-                                                         : "bad exit status ");
-      if (hog_status != kHogNotKilled && hog_status != kHogEagerLeft) append_num(how, hn, static_cast<uint64>(hog_status));
+      hn = append(how, hn,
+                  hog_status == kHogNotKilled   ? "NOT KILLED"
+                  : hog_status == kHogEagerLeft ? "failed eager sbrk left pages behind"
+                                                : "bad exit status ");
+      if (hog_status != kHogNotKilled && hog_status != kHogEagerLeft)
+        append_num(how, hn, static_cast<uint64>(hog_status));
       ok = false;
     }
-    if (eager_failed_at != 0) eager_failures++;
-    if (pt_left != 0) pt_left_rounds++;
+    if (eager_failed_at != 0)
+      eager_failures++;
+    if (pt_left != 0)
+      pt_left_rounds++;
 
     uint64 free_now = free_pages();
     for (int tries = 0; free_now != free0 && tries < 20; tries++) {
       pause(1);
       free_now = free_pages();
     }
-    if (free_now != free0) ok = false;
+    if (free_now != free0)
+      ok = false;
     const int ticks = uptime() - t0;
-    printf("oomsoak: round %d: hog %u pages, %s; workers %d+%d iterations, %d retries; free %lu%s; %d ticks%s%s\n",
-           round, pages, how, iterations[0], iterations[1], retries, free_now, free_now == free0 ? "" : " (LEAK)",
-           ticks, pt_left != 0 ? " (the failed sbrkeager kept a page-table page)" : "", ok ? "" : "  <-- FAILED");
-    if (!ok) failures++;
-    if (pages < min_pages) min_pages = pages;
-    if (pages > max_pages) max_pages = pages;
+    printf("oomsoak: round %d: hog %u pages, %s; workers %d+%d iterations, %d retries; free %lu%s; "
+           "%d ticks%s%s\n",
+           round, pages, how, iterations[0], iterations[1], retries, free_now,
+           free_now == free0 ? "" : " (LEAK)", ticks,
+           pt_left != 0 ? " (the failed sbrkeager kept a page-table page)" : "",
+           ok ? "" : "  <-- FAILED");
+    if (!ok)
+      failures++;
+    if (pages < min_pages)
+      min_pages = pages;
+    if (pages > max_pages)
+      max_pages = pages;
     sum_pages += pages;
     total_iterations += iterations[0] + iterations[1];
     total_fork_retries += retries;
@@ -412,14 +449,16 @@ int main(int argc, char** argv) {
   unlink("/oomsoak.d/w1");
   unlink(kDir);
 
-  printf("oomsoak: %d rounds in %d ticks (%d.%d s): hog reached %lu..%lu pages (avg %lu, %lu MiB) of %lu free; "
+  printf("oomsoak: %d rounds in %d ticks (%d.%d s): hog reached %lu..%lu pages (avg %lu, %lu MiB) "
+         "of %lu free; "
          "killed %d, exited %d; sbrkeager failed in %d rounds\n",
-         rounds, ticks, ticks / 10, ticks % 10, min_pages, max_pages, sum_pages / rounds, sum_pages / rounds / 256,
-         free0, killed_rounds, exited_rounds, eager_failures);
-  printf("oomsoak: workers: %d iterations, %d retries; free pages %lu before, %lu after\n", total_iterations,
-         total_fork_retries, free0, free_pages());
+         rounds, ticks, ticks / 10, ticks % 10, min_pages, max_pages, sum_pages / rounds,
+         sum_pages / rounds / 256, free0, killed_rounds, exited_rounds, eager_failures);
+  printf("oomsoak: workers: %d iterations, %d retries; free pages %lu before, %lu after\n",
+         total_iterations, total_fork_retries, free0, free_pages());
   if (pt_left_rounds > 0) {
-    printf("oomsoak: note: in %d rounds a failed sbrkeager kept a page-table page until exit\n", pt_left_rounds);
+    printf("oomsoak: note: in %d rounds a failed sbrkeager kept a page-table page until exit\n",
+           pt_left_rounds);
   }
   if (failures > 0) {
     printf("oomsoak: FAILED %d of %d rounds\n", failures, rounds);

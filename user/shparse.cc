@@ -12,13 +12,15 @@ namespace sh {
 
 namespace {
 
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
+}
 
 bool is_symbol(char c) {
   return c == '|' || c == '&' || c == ';' || c == '(' || c == ')' || c == '<' || c == '>';
 }
 
-}  // namespace
+} // namespace
 
 bool Parser::parse(const char* line, Cmd** out) {
   pos_ = line;
@@ -31,7 +33,8 @@ bool Parser::parse(const char* line, Cmd** out) {
 
   advance();
   Cmd* cmd = parse_list();
-  if (!failed_ && tok_ != Tok::End) fail_near();  // e.g. an unmatched ')'
+  if (!failed_ && tok_ != Tok::End)
+    fail_near(); // e.g. an unmatched ')'
   *out = failed_ ? nullptr : cmd;
   return !failed_;
 }
@@ -39,7 +42,8 @@ bool Parser::parse(const char* line, Cmd** out) {
 // Reads the next token into tok_ (and its text into word_). Sets tok_ to End on errors.
 void Parser::advance() {
   word_ = nullptr;
-  while (is_blank(*pos_)) pos_++;
+  while (is_blank(*pos_))
+    pos_++;
 
   char c = *pos_;
   if (c == 0 || c == '#') {
@@ -49,19 +53,31 @@ void Parser::advance() {
   if (is_symbol(c)) {
     pos_++;
     switch (c) {
-      case '|': tok_ = Tok::Pipe; break;
-      case '&': tok_ = Tok::Amp; break;
-      case ';': tok_ = Tok::Semi; break;
-      case '(': tok_ = Tok::LParen; break;
-      case ')': tok_ = Tok::RParen; break;
-      case '<': tok_ = Tok::Less; break;
-      default:  // '>'
-        tok_ = Tok::Great;
-        if (*pos_ == '>') {
-          pos_++;
-          tok_ = Tok::GreatGreat;
-        }
-        break;
+    case '|':
+      tok_ = Tok::Pipe;
+      break;
+    case '&':
+      tok_ = Tok::Amp;
+      break;
+    case ';':
+      tok_ = Tok::Semi;
+      break;
+    case '(':
+      tok_ = Tok::LParen;
+      break;
+    case ')':
+      tok_ = Tok::RParen;
+      break;
+    case '<':
+      tok_ = Tok::Less;
+      break;
+    default: // '>'
+      tok_ = Tok::Great;
+      if (*pos_ == '>') {
+        pos_++;
+        tok_ = Tok::GreatGreat;
+      }
+      break;
     }
     return;
   }
@@ -69,7 +85,7 @@ void Parser::advance() {
   // A word: copy it into text_, dropping quote marks.
   tok_ = Tok::Word;
   word_ = text_ + ntext_;
-  char quote = 0;  // the open quote character, or 0 outside quotes
+  char quote = 0; // the open quote character, or 0 outside quotes
   for (;;) {
     c = *pos_;
     if (c == 0) {
@@ -79,7 +95,8 @@ void Parser::advance() {
       }
       break;
     }
-    if (quote == 0 && (is_blank(c) || is_symbol(c))) break;
+    if (quote == 0 && (is_blank(c) || is_symbol(c)))
+      break;
     pos_++;
     if (quote == 0 && (c == '\'' || c == '"')) {
       quote = c;
@@ -89,7 +106,7 @@ void Parser::advance() {
       quote = 0;
       continue;
     }
-    if (ntext_ + 1 >= kMaxText) {  // keep room for the NUL
+    if (ntext_ + 1 >= kMaxText) { // keep room for the NUL
       fail("line too long");
       return;
     }
@@ -105,17 +122,20 @@ void Parser::advance() {
 // list := job { (';' | '&') job }. Returns the jobs chained right to left: List(a, List(b, c)).
 Cmd* Parser::parse_list() {
   Cmd* head = nullptr;
-  Cmd** tail = &head;  // where the next job goes
+  Cmd** tail = &head; // where the next job goes
   for (;;) {
     Cmd* job = parse_pipeline();
-    if (failed_) return nullptr;
+    if (failed_)
+      return nullptr;
 
     bool more = true;
     if (tok_ == Tok::Amp) {
-      if (job == nullptr) return fail_near();  // nothing to put in the background
+      if (job == nullptr)
+        return fail_near(); // nothing to put in the background
       advance();
       Cmd* back = new_node(Kind::Back);
-      if (back == nullptr) return nullptr;
+      if (back == nullptr)
+        return nullptr;
       back->left = job;
       job = back;
     } else if (tok_ == Tok::Semi) {
@@ -129,14 +149,16 @@ Cmd* Parser::parse_list() {
         *tail = job;
       } else {
         Cmd* list = new_node(Kind::List);
-        if (list == nullptr) return nullptr;
+        if (list == nullptr)
+          return nullptr;
         list->left = *tail;
         list->right = job;
         *tail = list;
         tail = &list->right;
       }
     }
-    if (!more || failed_) return failed_ ? nullptr : head;
+    if (!more || failed_)
+      return failed_ ? nullptr : head;
   }
 }
 
@@ -146,10 +168,12 @@ Cmd* Parser::parse_pipeline() {
   Cmd** tail = &head;
   for (;;) {
     Cmd* cmd = parse_command();
-    if (failed_) return nullptr;
+    if (failed_)
+      return nullptr;
     if (cmd == nullptr) {
       // Empty is fine for a whole job, not for a side of '|': "| b", "a |", "a | | b".
-      if (head != nullptr || tok_ == Tok::Pipe) return fail_near();
+      if (head != nullptr || tok_ == Tok::Pipe)
+        return fail_near();
       return nullptr;
     }
 
@@ -157,14 +181,16 @@ Cmd* Parser::parse_pipeline() {
       *tail = cmd;
     } else {
       Cmd* pipe = new_node(Kind::Pipe);
-      if (pipe == nullptr) return nullptr;
+      if (pipe == nullptr)
+        return nullptr;
       pipe->left = *tail;
       pipe->right = cmd;
       *tail = pipe;
       tail = &pipe->right;
     }
 
-    if (tok_ != Tok::Pipe) return head;
+    if (tok_ != Tok::Pipe)
+      return head;
     advance();
   }
 }
@@ -172,41 +198,50 @@ Cmd* Parser::parse_pipeline() {
 // command := '(' list ')' { redirection } | { word | redirection }. nullptr if empty.
 Cmd* Parser::parse_command() {
   if (tok_ == Tok::LParen) {
-    if (depth_ == kMaxDepth) return fail("too many nested parentheses");
+    if (depth_ == kMaxDepth)
+      return fail("too many nested parentheses");
     advance();
     depth_++;
     Cmd* body = parse_list();
     depth_--;
-    if (failed_) return nullptr;
-    if (tok_ != Tok::RParen || body == nullptr) return fail_near();  // "(ls", "()"
+    if (failed_)
+      return nullptr;
+    if (tok_ != Tok::RParen || body == nullptr)
+      return fail_near(); // "(ls", "()"
     advance();
 
     Cmd* sub = new_node(Kind::Subshell);
-    if (sub == nullptr) return nullptr;
+    if (sub == nullptr)
+      return nullptr;
     sub->left = body;
     while (!failed_ && (tok_ == Tok::Less || tok_ == Tok::Great || tok_ == Tok::GreatGreat)) {
       parse_redirection(sub);
     }
-    if (failed_) return nullptr;
-    if (tok_ == Tok::Word || tok_ == Tok::LParen) return fail_near();  // "(ls) foo"
+    if (failed_)
+      return nullptr;
+    if (tok_ == Tok::Word || tok_ == Tok::LParen)
+      return fail_near(); // "(ls) foo"
     return sub;
   }
 
-  Cmd* cmd = nullptr;  // created by the first word or redirection
+  Cmd* cmd = nullptr; // created by the first word or redirection
   for (;;) {
     if (tok_ == Tok::Word || tok_ == Tok::Less || tok_ == Tok::Great || tok_ == Tok::GreatGreat) {
-      if (cmd == nullptr && (cmd = new_node(Kind::Exec)) == nullptr) return nullptr;
+      if (cmd == nullptr && (cmd = new_node(Kind::Exec)) == nullptr)
+        return nullptr;
       if (tok_ == Tok::Word) {
-        if (cmd->argc == kMaxArgs) return fail("too many arguments");
+        if (cmd->argc == kMaxArgs)
+          return fail("too many arguments");
         cmd->argv[cmd->argc++] = word_;
         cmd->argv[cmd->argc] = nullptr;
         advance();
       } else {
         parse_redirection(cmd);
       }
-      if (failed_) return nullptr;
+      if (failed_)
+        return nullptr;
     } else if (tok_ == Tok::LParen) {
-      return fail_near();  // "echo (x)"
+      return fail_near(); // "echo (x)"
     } else {
       return cmd;
     }
@@ -217,11 +252,14 @@ Cmd* Parser::parse_command() {
 void Parser::parse_redirection(Cmd* cmd) {
   Redir r;
   r.fd = tok_ == Tok::Less ? 0 : 1;
-  r.mode = tok_ == Tok::Less ? RedirMode::Read : tok_ == Tok::Great ? RedirMode::Write : RedirMode::Append;
+  r.mode = tok_ == Tok::Less    ? RedirMode::Read
+           : tok_ == Tok::Great ? RedirMode::Write
+                                : RedirMode::Append;
   advance();
-  if (failed_) return;
+  if (failed_)
+    return;
   if (tok_ != Tok::Word) {
-    fail_near();  // "ls >", "cat < |"
+    fail_near(); // "ls >", "cat < |"
     return;
   }
   if (cmd->nredir == kMaxRedirs) {
@@ -235,7 +273,8 @@ void Parser::parse_redirection(Cmd* cmd) {
 
 // A fresh node of the given kind, or nullptr (and an error) when the line has too many.
 Cmd* Parser::new_node(Kind kind) {
-  if (nnodes_ == kMaxNodes) return fail("too many commands");
+  if (nnodes_ == kMaxNodes)
+    return fail("too many commands");
   Cmd* cmd = &nodes_[nnodes_++];
   cmd->kind = kind;
   cmd->argc = 0;
@@ -259,19 +298,39 @@ Cmd* Parser::fail(const char* what) {
 
 // Fails with "syntax error near 'T'", T being the current token ("newline" at the end).
 Cmd* Parser::fail_near() {
-  if (failed_) return nullptr;
+  if (failed_)
+    return nullptr;
   const char* spelling = "newline";
   switch (tok_) {
-    case Tok::Word: spelling = word_; break;
-    case Tok::Pipe: spelling = "|"; break;
-    case Tok::Amp: spelling = "&"; break;
-    case Tok::Semi: spelling = ";"; break;
-    case Tok::LParen: spelling = "("; break;
-    case Tok::RParen: spelling = ")"; break;
-    case Tok::Less: spelling = "<"; break;
-    case Tok::Great: spelling = ">"; break;
-    case Tok::GreatGreat: spelling = ">>"; break;
-    case Tok::End: break;
+  case Tok::Word:
+    spelling = word_;
+    break;
+  case Tok::Pipe:
+    spelling = "|";
+    break;
+  case Tok::Amp:
+    spelling = "&";
+    break;
+  case Tok::Semi:
+    spelling = ";";
+    break;
+  case Tok::LParen:
+    spelling = "(";
+    break;
+  case Tok::RParen:
+    spelling = ")";
+    break;
+  case Tok::Less:
+    spelling = "<";
+    break;
+  case Tok::Great:
+    spelling = ">";
+    break;
+  case Tok::GreatGreat:
+    spelling = ">>";
+    break;
+  case Tok::End:
+    break;
   }
   append_error("syntax error near '");
   append_error(spelling);
@@ -281,8 +340,9 @@ Cmd* Parser::fail_near() {
 
 // Appends s to error_, truncating at kMaxError - 1 bytes.
 void Parser::append_error(const char* s) {
-  while (*s && nerror_ + 1 < kMaxError) error_[nerror_++] = *s++;
+  while (*s && nerror_ + 1 < kMaxError)
+    error_[nerror_++] = *s++;
   error_[nerror_] = 0;
 }
 
-}  // namespace sh
+} // namespace sh

@@ -17,29 +17,29 @@
 
 namespace sh {
 
-constexpr int kMaxArgs = 32;     // words in one simple command (MAXARG)
-constexpr int kMaxRedirs = 8;    // redirections on one command
-constexpr int kMaxNodes = 64;    // commands in one line
-constexpr int kMaxDepth = 16;    // nesting of parentheses
-constexpr int kMaxText = 1024;   // bytes of word text in one line, NULs included
-constexpr int kMaxError = 80;    // bytes of an error message, NUL included
+constexpr int kMaxArgs = 32;   // words in one simple command (MAXARG)
+constexpr int kMaxRedirs = 8;  // redirections on one command
+constexpr int kMaxNodes = 64;  // commands in one line
+constexpr int kMaxDepth = 16;  // nesting of parentheses
+constexpr int kMaxText = 1024; // bytes of word text in one line, NULs included
+constexpr int kMaxError = 80;  // bytes of an error message, NUL included
 
 enum class Kind {
-  Exec,      // argv with redirections
-  Subshell,  // ( body ) with redirections; body in `left`
-  Pipe,      // left | right
-  List,      // left ; right
-  Back,      // left &
+  Exec,     // argv with redirections
+  Subshell, // ( body ) with redirections; body in `left`
+  Pipe,     // left | right
+  List,     // left ; right
+  Back,     // left &
 };
 
 enum class RedirMode {
-  Read,    // < file: open for reading
-  Write,   // > file: create or truncate, write
-  Append,  // >> file: create if missing, write at the end
+  Read,   // < file: open for reading
+  Write,  // > file: create or truncate, write
+  Append, // >> file: create if missing, write at the end
 };
 
 struct Redir {
-  int fd;          // 0 for '<', 1 for '>' and '>>'
+  int fd; // 0 for '<', 1 for '>' and '>>'
   RedirMode mode;
   const char* file;
 };
@@ -47,18 +47,18 @@ struct Redir {
 // One node of the tree. Which fields mean something depends on `kind` (see Kind).
 struct Cmd {
   Kind kind;
-  int argc;                     // Exec: number of words
-  char* argv[kMaxArgs + 1];     // Exec: the words, argv[argc] == nullptr
-  int nredir;                   // Exec, Subshell: redirections, applied in order
+  int argc;                 // Exec: number of words
+  char* argv[kMaxArgs + 1]; // Exec: the words, argv[argc] == nullptr
+  int nredir;               // Exec, Subshell: redirections, applied in order
   Redir redirs[kMaxRedirs];
-  Cmd* left;                    // Subshell, Back: body; Pipe, List: first part
-  Cmd* right;                   // Pipe, List: second part
+  Cmd* left;  // Subshell, Back: body; Pipe, List: first part
+  Cmd* right; // Pipe, List: second part
 };
 
 // Parses lines. All nodes and word text live inside the Parser and stay valid until the next
 // parse() call. It is trivially constructible, so a global one needs no constructor at startup.
 class Parser {
- public:
+public:
   // Parses the NUL-terminated `line`. On success returns true and sets *out to the tree, or to
   // nullptr if the line holds no command. On a syntax error returns false; error() says why.
   bool parse(const char* line, Cmd** out);
@@ -66,7 +66,7 @@ class Parser {
   // The last error, e.g. "syntax error near '|'"; "" after a successful parse.
   const char* error() const { return error_; }
 
- private:
+private:
   enum class Tok { Word, Pipe, Amp, Semi, LParen, RParen, Less, Great, GreatGreat, End };
 
   void advance();
@@ -80,11 +80,11 @@ class Parser {
   Cmd* fail_near();
   void append_error(const char* s);
 
-  const char* pos_;   // next unread character of the line
-  Tok tok_;           // the current token
-  char* word_;        // its text, when tok_ is Word
-  bool failed_;       // an error was found; error_ holds the first one
-  int depth_;         // parentheses currently open
+  const char* pos_; // next unread character of the line
+  Tok tok_;         // the current token
+  char* word_;      // its text, when tok_ is Word
+  bool failed_;     // an error was found; error_ holds the first one
+  int depth_;       // parentheses currently open
 
   Cmd nodes_[kMaxNodes];
   int nnodes_;
@@ -94,6 +94,6 @@ class Parser {
   int nerror_;
 };
 
-}  // namespace sh
+} // namespace sh
 
 #endif

@@ -9,7 +9,8 @@ namespace strbuild {
 
 // Copies s to dst at pos, NUL-terminates, and returns the new end position.
 inline int append(char* dst, int pos, const char* s) {
-  while (*s != 0) dst[pos++] = *s++;
+  while (*s != 0)
+    dst[pos++] = *s++;
   dst[pos] = 0;
   return pos;
 }
@@ -22,9 +23,10 @@ inline int append_num(char* dst, int pos, uint64 v) {
     tmp[n++] = static_cast<char>('0' + v % 10);
     v /= 10;
   } while (v != 0);
-  while (n > 0) dst[pos++] = tmp[--n];
+  while (n > 0)
+    dst[pos++] = tmp[--n];
   dst[pos] = 0;
   return pos;
 }
 
-}  // namespace strbuild
+} // namespace strbuild

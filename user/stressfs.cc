@@ -56,7 +56,7 @@ int stress(int i) {
   return 0;
 }
 
-}  // namespace
+} // namespace
 
 int main() {
   printf("stressfs starting\n");
@@ -66,13 +66,15 @@ int main() {
       printf("stressfs: fork failed\n");
       return 1;
     }
-    if (pid == 0) exit(stress(i));
+    if (pid == 0)
+      exit(stress(i));
   }
 
   int failures = 0;
   for (int i = 0; i < kProcs; i++) {
     int status = 0;
-    if (wait(&status) < 0 || status != 0) failures++;
+    if (wait(&status) < 0 || status != 0)
+      failures++;
   }
   if (failures != 0) {
     printf("stressfs: %d processes failed\n", failures);

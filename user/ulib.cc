@@ -30,10 +30,14 @@ int sbrk_default_type() {
 typedef uint64 __attribute__((may_alias)) Word;
 constexpr uint64 kWord = sizeof(Word);
 
-uint64 word_offset(const void* p) { return reinterpret_cast<uint64>(p) & (kWord - 1); }
-bool word_aligned(const void* p) { return word_offset(p) == 0; }
+uint64 word_offset(const void* p) {
+  return reinterpret_cast<uint64>(p) & (kWord - 1);
+}
+bool word_aligned(const void* p) {
+  return word_offset(p) == 0;
+}
 
-}  // namespace
+} // namespace
 
 extern "C" {
 
@@ -57,7 +61,8 @@ int strcmp(const char* p, const char* q) {
 // Length of s, not counting the NUL.
 unsigned int strlen(const char* s) {
   unsigned int n = 0;
-  while (s[n]) n++;
+  while (s[n])
+    n++;
   return n;
 }
 
@@ -71,15 +76,18 @@ __attribute__((no_builtin("memset"))) void* memset(void* dst, int c, unsigned in
     n--;
   }
   const uint64 word = byte * 0x0101010101010101UL;
-  for (; n >= kWord; n -= kWord, d += kWord) *reinterpret_cast<Word*>(d) = word;
-  while (n-- > 0) *d++ = byte;
+  for (; n >= kWord; n -= kWord, d += kWord)
+    *reinterpret_cast<Word*>(d) = word;
+  while (n-- > 0)
+    *d++ = byte;
   return dst;
 }
 
 // First occurrence of c in s, or 0 if there is none.
 char* strchr(const char* s, char c) {
   for (; *s; s++) {
-    if (*s == c) return const_cast<char*>(s);
+    if (*s == c)
+      return const_cast<char*>(s);
   }
   return nullptr;
 }
@@ -90,9 +98,11 @@ char* gets(char* buf, int max) {
   int i = 0;
   while (i + 1 < max) {
     char c;
-    if (read(0, &c, 1) < 1) break;
+    if (read(0, &c, 1) < 1)
+      break;
     buf[i++] = c;
-    if (c == '\n' || c == '\r') break;
+    if (c == '\n' || c == '\r')
+      break;
   }
   buf[i] = 0;
   return buf;
@@ -101,7 +111,8 @@ char* gets(char* buf, int max) {
 // Fills *st with the status of the file at path; returns 0, or -1 if it cannot be opened.
 int stat(const char* path, struct stat* st) {
   int fd = open(path, O_RDONLY);
-  if (fd < 0) return -1;
+  if (fd < 0)
+    return -1;
   int r = fstat(fd, st);
   close(fd);
   return r;
@@ -115,7 +126,8 @@ int atoi(const char* s) {
     s++;
   }
   int n = 0;
-  while (*s >= '0' && *s <= '9') n = n * 10 + (*s++ - '0');
+  while (*s >= '0' && *s <= '9')
+    n = n * 10 + (*s++ - '0');
   return negative ? -n : n;
 }
 
@@ -123,10 +135,11 @@ int atoi(const char* s) {
 __attribute__((no_builtin("memmove"))) void* memmove(void* dst, const void* src, int n) {
   uchar* d = static_cast<uchar*>(dst);
   const uchar* s = static_cast<const uchar*>(src);
-  if (n <= 0 || d == s) return dst;
+  if (n <= 0 || d == s)
+    return dst;
   if (d < s || d >= s + n) {
     // Forward copy is safe: dst starts before src, or after src's end.
-    if (word_offset(d) == word_offset(s)) {  // both can become aligned together
+    if (word_offset(d) == word_offset(s)) { // both can become aligned together
       while (n > 0 && !word_aligned(d)) {
         *d++ = *s++;
         n--;
@@ -135,12 +148,14 @@ __attribute__((no_builtin("memmove"))) void* memmove(void* dst, const void* src,
         *reinterpret_cast<Word*>(d) = *reinterpret_cast<const Word*>(s);
       }
     }
-    while (n-- > 0) *d++ = *s++;
+    while (n-- > 0)
+      *d++ = *s++;
   } else {
     // dst overlaps the end of src: copy backwards.
     d += n;
     s += n;
-    while (n-- > 0) *--d = *--s;
+    while (n-- > 0)
+      *--d = *--s;
   }
   return dst;
 }
@@ -150,7 +165,8 @@ int memcmp(const void* a, const void* b, unsigned int n) {
   const uchar* p = static_cast<const uchar*>(a);
   const uchar* q = static_cast<const uchar*>(b);
   for (; n > 0; n--, p++, q++) {
-    if (*p != *q) return *p - *q;
+    if (*p != *q)
+      return *p - *q;
   }
   return 0;
 }
@@ -178,12 +194,18 @@ char* sbrk(int n) {
 }
 
 // Grows the heap by n bytes without allocating: pages come on first touch.
-char* sbrklazy(int n) { return sys_sbrk(n, SBRK_LAZY); }
+char* sbrklazy(int n) {
+  return sys_sbrk(n, SBRK_LAZY);
+}
 
 // Grows the heap by n bytes, allocating and zeroing every page now.
-char* sbrkeager(int n) { return sys_sbrk(n, SBRK_EAGER); }
+char* sbrkeager(int n) {
+  return sys_sbrk(n, SBRK_EAGER);
+}
 
 // Sleeps for n clock ticks: the older name of pause().
-int sleep(int n) { return pause(n); }
+int sleep(int n) {
+  return pause(n);
+}
 
-}  // extern "C"
+} // extern "C"

@@ -14,8 +14,8 @@ namespace {
 // Precedes every block, free or allocated. Its 16-byte size and alignment keep every payload
 // 16-byte aligned, as the RISC-V ABI expects of malloc.
 struct alignas(16) Header {
-  Header* next;  // next free block in address order (free blocks only); the list is circular
-  uint64 units;  // size of the block in Header units, this header included
+  Header* next; // next free block in address order (free blocks only); the list is circular
+  uint64 units; // size of the block in Header units, this header included
 };
 static_assert(sizeof(Header) == 16, "Header must be 16 bytes");
 
@@ -34,16 +34,19 @@ constinit Header* freep = nullptr;
 // Grows the heap by at least `units` units and puts the new memory on the free list.
 // Returns the free-list position to continue searching from, or nullptr if sbrk fails.
 Header* morecore(uint64 units) {
-  if (units < kMinGrowUnits) units = kMinGrowUnits;
+  if (units < kMinGrowUnits)
+    units = kMinGrowUnits;
   uint64 bytes = units * sizeof(Header);
 
   // The break is not necessarily 16-byte aligned (a program may call sbrk itself): pad it.
   uint64 brk = reinterpret_cast<uint64>(sbrk(0));
   uint64 pad = (sizeof(Header) - brk % sizeof(Header)) % sizeof(Header);
-  if (bytes + pad > kMaxGrowBytes) return nullptr;
+  if (bytes + pad > kMaxGrowBytes)
+    return nullptr;
 
   char* p = sbrk(static_cast<int>(bytes + pad));
-  if (p == SBRK_ERROR) return nullptr;
+  if (p == SBRK_ERROR)
+    return nullptr;
 
   Header* h = reinterpret_cast<Header*>(p + pad);
   h->units = units;
@@ -51,7 +54,7 @@ Header* morecore(uint64 units) {
   return freep;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" {
 
@@ -70,31 +73,35 @@ void* malloc(unsigned int nbytes) {
   for (Header* p = prev->next;; prev = p, p = p->next) {
     if (p->units >= units) {
       if (p->units == units) {
-        prev->next = p->next;  // exact fit: unlink the whole block
+        prev->next = p->next; // exact fit: unlink the whole block
       } else {
-        p->units -= units;     // carve the block from the tail end
+        p->units -= units; // carve the block from the tail end
         p += p->units;
         p->units = units;
       }
       freep = prev;
       return p + 1;
     }
-    if (p == freep) {  // went all the way around the list: ask the kernel
+    if (p == freep) { // went all the way around the list: ask the kernel
       p = morecore(units);
-      if (p == nullptr) return nullptr;
+      if (p == nullptr)
+        return nullptr;
     }
   }
 }
 
-// Returns a block from malloc to the free list, merging it with free neighbours. free(0) is a no-op.
+// Returns a block from malloc to the free list, merging it with free neighbours. free(0) is a
+// no-op.
 void free(void* ap) {
-  if (ap == nullptr) return;
+  if (ap == nullptr)
+    return;
   Header* bp = static_cast<Header*>(ap) - 1;
 
   // Find p, the free block just below bp (or the list's wrap-around point if bp is at either end).
   Header* p = freep;
   while (!(bp > p && bp < p->next)) {
-    if (p >= p->next && (bp > p || bp < p->next)) break;  // bp before the first or after the last
+    if (p >= p->next && (bp > p || bp < p->next))
+      break; // bp before the first or after the last
     p = p->next;
   }
 
@@ -115,4 +122,4 @@ void free(void* ap) {
   freep = p;
 }
 
-}  // extern "C"
+} // extern "C"

@@ -100,10 +100,9 @@ constexpr Test kQuickTests[] = {
 };
 
 constexpr Test kSlowTests[] = {
-    {diskfull, "diskfull"},   {inodefull, "inodefull"}, {bigdir, "bigdir"},
-    {memexhaust, "memexhaust"}, {lazyoom, "lazyoom"},   {manyforks, "manyforks"},
-    {execoom, "execoom"},     {hugefork, "hugefork"},
-    {writeeof, "writeeof"},
+    {diskfull, "diskfull"},     {inodefull, "inodefull"}, {bigdir, "bigdir"},
+    {memexhaust, "memexhaust"}, {lazyoom, "lazyoom"},     {manyforks, "manyforks"},
+    {execoom, "execoom"},       {hugefork, "hugefork"},   {writeeof, "writeeof"},
 };
 
 // Run only when named (`usertests nlinkmax`): minutes long, too slow for the full run.
@@ -117,14 +116,16 @@ enum class Loop { Once, UntilFailure, Forever };
 struct Options {
   bool quick = false;
   Loop loop = Loop::Once;
-  char** names = nullptr;  // only these tests, if nnames > 0
+  char** names = nullptr; // only these tests, if nnames > 0
   int nnames = 0;
 };
 
 bool selected(const Options& opt, const char* name) {
-  if (opt.nnames == 0) return true;
+  if (opt.nnames == 0)
+    return true;
   for (int i = 0; i < opt.nnames; i++)
-    if (strcmp(opt.names[i], name) == 0) return true;
+    if (strcmp(opt.names[i], name) == 0)
+      return true;
   return false;
 }
 
@@ -151,10 +152,12 @@ bool run(const Test& t) {
 int run_list(const Test* tests, int n, const Options& opt) {
   int failed = 0;
   for (int i = 0; i < n; i++) {
-    if (!selected(opt, tests[i].name)) continue;
+    if (!selected(opt, tests[i].name))
+      continue;
     if (!run(tests[i])) {
       failed++;
-      if (opt.loop != Loop::Forever) break;
+      if (opt.loop != Loop::Forever)
+        break;
     }
   }
   return failed;
@@ -175,7 +178,8 @@ bool run_round(const Options& opt) {
   uint64 free0 = free_pages();
   int failed = run_list(kQuickTests, sizeof kQuickTests / sizeof kQuickTests[0], opt);
   if (!opt.quick && (failed == 0 || opt.loop == Loop::Forever)) {
-    if (opt.nnames == 0) printf("usertests slow tests starting\n");
+    if (opt.nnames == 0)
+      printf("usertests slow tests starting\n");
     failed += run_list(kSlowTests, sizeof kSlowTests / sizeof kSlowTests[0], opt);
   }
   if (opt.nnames > 0 && (failed == 0 || opt.loop == Loop::Forever))
@@ -205,15 +209,18 @@ void list_tests() {
 
 bool known(const char* name) {
   for (const Test& t : kQuickTests)
-    if (strcmp(t.name, name) == 0) return true;
+    if (strcmp(t.name, name) == 0)
+      return true;
   for (const Test& t : kSlowTests)
-    if (strcmp(t.name, name) == 0) return true;
+    if (strcmp(t.name, name) == 0)
+      return true;
   for (const Test& t : kManualTests)
-    if (strcmp(t.name, name) == 0) return true;
+    if (strcmp(t.name, name) == 0)
+      return true;
   return false;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   Options opt;
@@ -228,12 +235,14 @@ int main(int argc, char* argv[]) {
       list_tests();
       exit(0);
     } else if (argv[i][0] != '-' && known(argv[i])) {
-      if (opt.nnames == 0) opt.names = argv + i;
+      if (opt.nnames == 0)
+        opt.names = argv + i;
       // Compact the names in place, starting at the first name's slot.
       opt.names[opt.nnames++] = argv[i];
     } else {
       printf("usage: usertests [-q] [-c] [-C] [-l] [testname...]\n");
-      if (argv[i][0] != '-') printf("usertests: no test named %s\n", argv[i]);
+      if (argv[i][0] != '-')
+        printf("usertests: no test named %s\n", argv[i]);
       exit(1);
     }
   }
@@ -243,6 +252,7 @@ int main(int argc, char* argv[]) {
       printf("%s\n", ok ? "ALL TESTS PASSED" : "SOME TESTS FAILED");
       exit(ok ? 0 : 1);
     }
-    if (!ok) printf("SOME TESTS FAILED\n");
+    if (!ok)
+      printf("SOME TESTS FAILED\n");
   }
 }

@@ -11,11 +11,13 @@
 
 namespace {
 
-constexpr uint64 kNear = 8;                      // pages right at the old break
-constexpr uint64 kGap = 64UL << 20;              // then 64 MiB of nothing
-constexpr uint64 kFarPage = kNear + kGap / PGSIZE;  // page index of the far page
+constexpr uint64 kNear = 8;                        // pages right at the old break
+constexpr uint64 kGap = 64UL << 20;                // then 64 MiB of nothing
+constexpr uint64 kFarPage = kNear + kGap / PGSIZE; // page index of the far page
 
-uint64 pte_of(uint64 va) { return pgpte(reinterpret_cast<void*>(va)); }
+uint64 pte_of(uint64 va) {
+  return pgpte(reinterpret_cast<void*>(va));
+}
 
 struct memstat self_stat() {
   struct memstat ms;
@@ -46,13 +48,14 @@ void show_pte(const char* label, uint64 va) {
          (pte & PTE_D) ? " D" : "");
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   (void)argc;
   (void)argv;
   uint64 old = reinterpret_cast<uint64>(sbrk(0));
-  if (old % PGSIZE != 0) sbrklazy(static_cast<int>(PGROUNDUP(old) - old));
+  if (old % PGSIZE != 0)
+    sbrklazy(static_cast<int>(PGROUNDUP(old) - old));
   uint64 base = reinterpret_cast<uint64>(sbrklazy(static_cast<int>((kFarPage + 1) * PGSIZE)));
   if (base == reinterpret_cast<uint64>(SBRK_ERROR)) {
     printf("vmprint: sbrklazy failed\n");

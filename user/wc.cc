@@ -9,7 +9,9 @@ namespace {
 
 char buf[512];
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v';
+}
 
 // Counts fd to its end and prints the totals under `name`; exits with status 1 on a read error.
 void wc(int fd, const char* name) {
@@ -19,7 +21,8 @@ void wc(int fd, const char* name) {
   while ((n = read(fd, buf, sizeof(buf))) > 0) {
     for (int i = 0; i < n; i++) {
       bytes++;
-      if (buf[i] == '\n') lines++;
+      if (buf[i] == '\n')
+        lines++;
       if (is_space(buf[i])) {
         in_word = false;
       } else if (!in_word) {
@@ -35,7 +38,7 @@ void wc(int fd, const char* name) {
   printf("%d %d %d %s\n", lines, words, bytes, name);
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char* argv[]) {
   if (argc <= 1) {

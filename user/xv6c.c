@@ -15,39 +15,35 @@
 char buf[BSIZE];
 int failures;
 
-void
-check(int ok, char *what)
-{
+void check(int ok, char* what) {
   printf("%s: %s\n", what, ok ? "yes" : "NO");
-  if(!ok)
+  if (!ok)
     failures++;
 }
 
 // An old-style (K&R) definition, which GNU C17 still accepts.
-int
-addup(a, b)
-  int a;
-  int b;
+int addup(a, b)
+int a;
+int b;
 {
   return a + b;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char* argv[]) {
   uint64 sp, t0, t1, tp, x, y;
   int fd, n, unused;
   struct stat st;
 
   unused = 0;
-  for(n = 0; n < 3; n++)
-    unused += n;   // set, never read: clang -Wall warns, xv6's gcc build accepts it
+  for (n = 0; n < 3; n++)
+    unused += n; // set, never read: clang -Wall warns, xv6's gcc build accepts it
 
   sp = r_sp();
-  check(sp > 0 && sp < TRAPFRAME && PGROUNDDOWN(sp) == PGROUNDDOWN((uint64)&sp), "sp in the stack page");
+  check(sp > 0 && sp < TRAPFRAME && PGROUNDDOWN(sp) == PGROUNDDOWN((uint64)&sp),
+        "sp in the stack page");
 
   x = 41;
-  asm volatile("addi %0, %1, 1" : "=r" (y) : "r" (x));
+  asm volatile("addi %0, %1, 1" : "=r"(y) : "r"(x));
   check(y == 42, "asm volatile adds");
   check(addup(40, 2) == 42, "old-style definition");
 
@@ -58,7 +54,7 @@ main(int argc, char *argv[])
   check(r_ra() != 0, "ra set");
 
   t0 = r_time();
-  if(sleep(2) < 0){
+  if (sleep(2) < 0) {
     printf("xv6c: sleep failed\n");
     exit(1);
   }
@@ -70,7 +66,7 @@ main(int argc, char *argv[])
   check(TRAMPOLINE == MAXVA - PGSIZE && TRAPFRAME == TRAMPOLINE - PGSIZE, "xv6 memory layout");
 
   fd = open("xv6c.tmp", O_CREATE | O_RDWR);
-  if(fd < 0){
+  if (fd < 0) {
     printf("xv6c: cannot create xv6c.tmp\n");
     exit(1);
   }
@@ -80,7 +76,7 @@ main(int argc, char *argv[])
   close(fd);
   check(unlink("xv6c.tmp") == 0, "unlinked");
 
-  if(failures == 0)
+  if (failures == 0)
     printf("xv6c: ok, argc %d, argv[0] %s\n", argc, argv[0]);
   exit(failures);
 }

@@ -5,6 +5,7 @@
 #include "user/user.h"
 
 int main() {
-  if (fork() > 0) pause(5);  // let the child exit first
+  if (fork() > 0)
+    pause(5); // let the child exit first
   return 0;
 }

@@ -14,8 +14,8 @@
 namespace fsimage {
 namespace {
 
-std::string g_mkfs;  // NOLINT: set once in main before any test runs
-std::string g_fsck;  // NOLINT
+std::string g_mkfs; // NOLINT: set once in main before any test runs
+std::string g_fsck; // NOLINT
 
 struct Outcome {
   int status = -1;
@@ -25,15 +25,17 @@ struct Outcome {
 
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
-  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  for (const char c : s)
+    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return q + "'";
 }
 
 // Runs `program args...` with stdout and stderr captured in `tmp`; returns its exit status.
 Outcome run(const testing::TempDir& tmp, const std::string& program,
-        const std::vector<std::string>& args) {
+            const std::vector<std::string>& args) {
   std::string cmd = shell_quote(program);
-  for (const auto& a : args) cmd += " " + shell_quote(a);
+  for (const auto& a : args)
+    cmd += " " + shell_quote(a);
   cmd += " >" + shell_quote(tmp / "stdout") + " 2>" + shell_quote(tmp / "stderr");
   const int raw = std::system(cmd.c_str());
   Outcome r;
@@ -50,8 +52,9 @@ TEST(Binaries, MkfsThenFsck) {
   testing::write_host(tmp / "README", testing::pattern(1234));
   testing::write_host(tmp / "_init", testing::pattern(40000, 2));
   const std::string img = tmp / "fs.img";
-  Outcome r = run(tmp, g_mkfs, {"--size", "2000", "--ninodes", "200", img, tmp / "README",
-                            "init=" + (tmp / "_init")});
+  Outcome r =
+      run(tmp, g_mkfs,
+          {"--size", "2000", "--ninodes", "200", img, tmp / "README", "init=" + (tmp / "_init")});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(std::filesystem::file_size(img), 2000u * 1024u);
@@ -73,7 +76,8 @@ TEST(Binaries, MkfsErrorIsOneLineAndStatusOne) {
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "mkfs: name 'fifteen_bytes__' is 15 bytes; at most 14 (DIRSIZ) (from argument "
-                   "'fifteen_bytes__=" + (tmp / "missing") + "')\n");
+                   "'fifteen_bytes__=" +
+                       (tmp / "missing") + "')\n");
   EXPECT_FALSE(std::filesystem::exists(img));
 }
 
@@ -82,7 +86,7 @@ TEST(Binaries, FsckFindsCorruption) {
   const std::string img = tmp / "fs.img";
   ASSERT_EQ(run(tmp, g_mkfs, {img}).status, 0);
   auto bytes = testing::read_host(img);
-  testing::flip_bitmap_bit(bytes, 47);  // the root directory's block
+  testing::flip_bitmap_bit(bytes, 47); // the root directory's block
   testing::write_host(img, bytes);
   Outcome r = run(tmp, g_fsck, {img});
   EXPECT_EQ(r.status, 1);
@@ -101,8 +105,8 @@ TEST(Binaries, Help) {
   EXPECT_NE(r.out.find("usage: fsck"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace fsimage
+} // namespace
+} // namespace fsimage
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

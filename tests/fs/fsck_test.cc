@@ -22,12 +22,12 @@ using testing::inode_of;
 using testing::pattern;
 
 // Inode numbers in the fixture image.
-constexpr uint32_t kA = 2;  // /a, 20 KiB (uses the indirect block)
-constexpr uint32_t kB = 3;  // /b, 3000 bytes
-constexpr uint32_t kD = 4;  // /d
-constexpr uint32_t kX = 5;  // /d/x, 100 bytes
-constexpr uint32_t kS = 6;  // /d/s
-constexpr uint32_t kConsole = 7;  // /console, device 1/0
+constexpr uint32_t kA = 2;       // /a, 20 KiB (uses the indirect block)
+constexpr uint32_t kB = 3;       // /b, 3000 bytes
+constexpr uint32_t kD = 4;       // /d
+constexpr uint32_t kX = 5;       // /d/x, 100 bytes
+constexpr uint32_t kS = 6;       // /d/s
+constexpr uint32_t kConsole = 7; // /console, device 1/0
 
 std::vector<uint8_t> fixture() {
   auto b = ImageBuilder::create(kDefaultLayout);
@@ -44,8 +44,10 @@ std::vector<uint8_t> fixture() {
 
 std::string all(const FsckReport& r) {
   std::string s;
-  for (const auto& e : r.errors) s += "  error: " + e + "\n";
-  for (const auto& w : r.warnings) s += "  warning: " + w + "\n";
+  for (const auto& e : r.errors)
+    s += "  error: " + e + "\n";
+  for (const auto& w : r.warnings)
+    s += "  warning: " + w + "\n";
   return s;
 }
 
@@ -90,7 +92,7 @@ void expect_clean(const std::vector<uint8_t>& img) {
 TEST(FsckClean, FreshImagesAreOk) {
   expect_clean(build_image(kDefaultLayout, {}).value());
   expect_clean(fixture());
-  expect_clean(build_image(compute_layout(48, 2), {}).value());  // smallest possible image
+  expect_clean(build_image(compute_layout(48, 2), {}).value()); // smallest possible image
   expect_clean(build_image(compute_layout(20000, 1000),
                            std::vector<InputFile>{{"big", pattern(kMaxFileBytes)}})
                    .value());
@@ -108,7 +110,8 @@ TEST(FsckClean, CountsInodesAndBlocks) {
 TEST(FsckClean, FullImageIsOk) {
   // Every inode used (199 files) and nearly every block.
   std::vector<InputFile> files;
-  for (int i = 0; i < 198; i++) files.push_back({"f" + std::to_string(i), pattern(5, i)});
+  for (int i = 0; i < 198; i++)
+    files.push_back({"f" + std::to_string(i), pattern(5, i)});
   auto bytes = build_image(compute_layout(300, 200), files);
   ASSERT_TRUE(bytes.ok()) << bytes.error();
   expect_ok(bytes.value());
@@ -146,7 +149,7 @@ TEST(FsckSuperblock, RegionsOutOfOrderOrTooSmall) {
   edit_superblock(img, [](SuperBlock& sb) { sb.nlog = 10; });
   expect_error(img, "nlog 10 is too small");
   img = fixture();
-  edit_superblock(img, [](SuperBlock& sb) { sb.nlog = 11; });  // the kernel's minimum
+  edit_superblock(img, [](SuperBlock& sb) { sb.nlog = 11; }); // the kernel's minimum
   expect_ok(img);
   img = fixture();
   edit_superblock(img, [](SuperBlock& sb) { sb.inodestart = 20; });
@@ -208,9 +211,10 @@ TEST(FsckBlocks, DuplicateBlockPointer) {
   const uint32_t shared = inode_of(img, kA).addrs[0];
   const uint32_t freed = inode_of(img, kB).addrs[0];
   edit_inode(img, kB, [&](DiskInode& d) { d.addrs[0] = shared; });
-  flip_bitmap_bit(img, freed);  // keep the bitmap otherwise consistent
-  expect_error(img, "block " + std::to_string(shared) + " is used twice: by inode 2 (/a) and by "
-                    "inode 3 (/b)");
+  flip_bitmap_bit(img, freed); // keep the bitmap otherwise consistent
+  expect_error(img, "block " + std::to_string(shared) +
+                        " is used twice: by inode 2 (/a) and by "
+                        "inode 3 (/b)");
   EXPECT_EQ(check_image(img).errors.size(), 1u) << all(check_image(img));
 }
 
@@ -233,7 +237,7 @@ TEST(FsckBlocks, PointerOutsideDataRegion) {
 
 TEST(FsckBlocks, SizeAndBlocksDisagree) {
   auto img = fixture();
-  edit_inode(img, kB, [](DiskInode& d) { d.size = 4000; });  // needs 4 blocks, has 3
+  edit_inode(img, kB, [](DiskInode& d) { d.size = 4000; }); // needs 4 blocks, has 3
   expect_error(img, "file block 3 is missing (size 4000)");
   img = fixture();
   edit_inode(img, kB, [](DiskInode& d) { d.size = 13 * kBlockSize; });
@@ -247,14 +251,14 @@ TEST(FsckBlocks, SizeAndBlocksDisagree) {
 // xv6: consistent (allocated, marked, not shared), so only a warning.
 TEST(FsckBlocks, BlocksPastTheSizeAreAWarning) {
   auto img = fixture();
-  edit_inode(img, kB, [](DiskInode& d) { d.size = 1000; });  // needs 1 block, has 3
+  edit_inode(img, kB, [](DiskInode& d) { d.size = 1000; }); // needs 1 block, has 3
   FsckReport r = check_image(img);
   EXPECT_TRUE(r.ok()) << all(r);
   ASSERT_EQ(r.warnings.size(), 1u) << all(r);
   EXPECT_EQ(r.warnings[0], "inode 3 (/b): 2 blocks allocated past its size 1000 (left by a failed "
                            "write of an older kernel; freed on truncate)");
   img = fixture();
-  edit_inode(img, kA, [](DiskInode& d) { d.size = 0; });  // 20 data blocks + the indirect block
+  edit_inode(img, kA, [](DiskInode& d) { d.size = 0; }); // 20 data blocks + the indirect block
   r = check_image(img);
   EXPECT_TRUE(r.ok()) << all(r);
   ASSERT_EQ(r.warnings.size(), 1u) << all(r);
@@ -313,7 +317,7 @@ TEST(FsckInodes, WrongFileNlink) {
 
 TEST(FsckInodes, HardLinkCountsBothEntries) {
   auto img = fixture();
-  set_dirent(img, kD, 4, kB, "b2");  // a second name for /b in /d's free slot
+  set_dirent(img, kD, 4, kB, "b2"); // a second name for /b in /d's free slot
   edit_inode(img, kD, [](DiskInode& d) { d.size += kDirentSize; });
   expect_error(img, "inode 3 (/b): nlink 1, but 2 directory entries name it");
   edit_inode(img, kB, [](DiskInode& d) { d.nlink = 2; });
@@ -333,7 +337,7 @@ TEST(FsckInodes, WrongDirectoryNlink) {
 
 TEST(FsckDirs, EntryWithInumPastNinodes) {
   auto img = fixture();
-  set_dirent_inum(img, kRootInum, 3, 500);  // /b
+  set_dirent_inum(img, kRootInum, 3, 500); // /b
   expect_error(img, "entry 'b' has inode number 500, not below ninodes 200");
 }
 
@@ -372,7 +376,7 @@ TEST(FsckDirs, DuplicateAndBadNames) {
 
 TEST(FsckDirs, DirectoryWithTwoParentsOrACycle) {
   auto img = fixture();
-  set_dirent(img, kRootInum, 3, kS, "b");  // /b now names /d/s too; the walk meets /b first
+  set_dirent(img, kRootInum, 3, kS, "b"); // /b now names /d/s too; the walk meets /b first
   expect_error(img, "directory 4 (/d): entry 's' links to directory 6, which already has a parent "
                     "(/b)");
   img = fixture();
@@ -393,9 +397,9 @@ TEST(FsckDirs, SizeNotAMultipleOfDirent) {
 
 TEST(FsckDirs, FreedSlotsAreSkipped) {
   auto img = fixture();
-  set_dirent(img, kD, 2, 0, "x");  // unlink /d/x the way the kernel does (inum 0)...
+  set_dirent(img, kD, 2, 0, "x"); // unlink /d/x the way the kernel does (inum 0)...
   edit_inode(img, kX, [](DiskInode& d) { d.nlink = 0; });
-  expect_error(img, "inode 5 (file, nlink 0) is allocated but not reachable");  // ...not freed
+  expect_error(img, "inode 5 (file, nlink 0) is allocated but not reachable"); // ...not freed
 }
 
 TEST(FsckDirs, NamesArePrintedSafely) {
@@ -407,7 +411,8 @@ TEST(FsckDirs, NamesArePrintedSafely) {
 // ---- Log ----
 
 // Puts a committed transaction in the log: block `target` gets `contents` when installed.
-void commit_to_log(std::vector<uint8_t>& img, uint32_t target, const std::vector<uint8_t>& contents) {
+void commit_to_log(std::vector<uint8_t>& img, uint32_t target,
+                   const std::vector<uint8_t>& contents) {
   const SuperBlock sb = testing::superblock_of(img);
   const size_t hdr = size_t{sb.logstart} * kBlockSize;
   store_le32(img, hdr, 1);
@@ -445,7 +450,7 @@ TEST(FsckLog, CommittedLogIsAWarningAndReplayInstallsIt) {
 
 TEST(FsckLog, ConsistentImageWithPendingLogIsOk) {
   auto img = fixture();
-  commit_to_log(img, 1500, pattern(kBlockSize));  // writes a free block: harmless
+  commit_to_log(img, 1500, pattern(kBlockSize)); // writes a free block: harmless
   const FsckReport r = check_image(img);
   EXPECT_TRUE(r.ok()) << all(r);
   EXPECT_EQ(r.warnings.size(), 1u);
@@ -460,7 +465,7 @@ TEST(FsckLog, CorruptHeader) {
   store_le32(img, hdr, 31);
   expect_error(img, "log header corrupt: n = 31, the log holds at most 30 blocks");
   store_le32(img, hdr, 1);
-  store_le32(img, hdr + 4, 1);  // the superblock is never logged
+  store_le32(img, hdr + 4, 1); // the superblock is never logged
   expect_error(img, "entry 0 targets block 1");
   const auto before = img;
   EXPECT_FALSE(install_log(img).ok());
@@ -498,7 +503,7 @@ TEST(FsckGarbage, RandomCorruptionOfARealImageNeverCrashes) {
 TEST(FsckGarbage, HugeErrorCountsAreCapped) {
   auto img = build_image(kDefaultLayout, {}).value();
   const size_t bm = 46 * size_t{kBlockSize};
-  std::fill(img.begin() + bm, img.begin() + bm + kBlockSize, 0xff);  // every block "used"
+  std::fill(img.begin() + bm, img.begin() + bm + kBlockSize, 0xff); // every block "used"
   const FsckReport r = check_image(img);
   EXPECT_EQ(r.errors.size(), FsckReport::kMaxListedErrors);
   EXPECT_GT(r.errors_not_listed, 0u);
@@ -523,9 +528,8 @@ TEST(FsckCommand, ProblemsOnePerLineExitOne) {
   testing::write_host(tmp / "bad.img", img);
   std::ostringstream out, err;
   EXPECT_EQ(run_fsck(std::vector<std::string>{tmp / "bad.img"}, out, err), 1);
-  EXPECT_EQ(out.str(),
-            "fsck: block 1500 is marked used in the bitmap but nothing uses it\n"
-            "fsck: inode 3 (/b): nlink 3, but 1 directory entries name it\n");
+  EXPECT_EQ(out.str(), "fsck: block 1500 is marked used in the bitmap but nothing uses it\n"
+                       "fsck: inode 3 (/b): nlink 3, but 1 directory entries name it\n");
 }
 
 TEST(FsckCommand, ReplayFlagAndUsageErrors) {
@@ -548,5 +552,5 @@ TEST(FsckCommand, ReplayFlagAndUsageErrors) {
   EXPECT_EQ(help.str().rfind("usage: fsck", 0), 0u);
 }
 
-}  // namespace
-}  // namespace fsimage
+} // namespace
+} // namespace fsimage

@@ -51,8 +51,8 @@ TEST(Layout, RejectsUnusableParameters) {
   EXPECT_NE(check_layout(compute_layout(2000, 1)), std::nullopt);
   EXPECT_NE(check_layout(compute_layout(2000, 0)), std::nullopt);
   EXPECT_EQ(check_layout(compute_layout(2000, 2)), std::nullopt);
-  EXPECT_NE(check_layout(compute_layout(47, 200)), std::nullopt);  // metadata only
-  EXPECT_EQ(check_layout(compute_layout(48, 200)), std::nullopt);  // + the root directory block
+  EXPECT_NE(check_layout(compute_layout(47, 200)), std::nullopt); // metadata only
+  EXPECT_EQ(check_layout(compute_layout(48, 200)), std::nullopt); // + the root directory block
   EXPECT_NE(check_layout(compute_layout(0, 200)), std::nullopt);
   EXPECT_EQ(check_layout(compute_layout(200000, kMaxInodes)), std::nullopt);
   EXPECT_NE(check_layout(compute_layout(200000, kMaxInodes + 1)), std::nullopt);
@@ -63,10 +63,11 @@ TEST(Encoding, SuperblockIsLittleEndianInOrder) {
   const SuperBlock sb = superblock_for(kDefaultLayout);
   uint8_t bytes[32] = {};
   encode_superblock(sb, bytes);
-  const uint8_t expected[32] = {0x40, 0x30, 0x20, 0x10, 0xd0, 0x07, 0, 0, 0xa1, 0x07, 0, 0,
-                                0xc8, 0,    0,    0,    31,   0,    0, 0, 2,    0,    0, 0,
-                                33,   0,    0,    0,    46,   0,    0, 0};
-  for (size_t i = 0; i < 32; i++) EXPECT_EQ(bytes[i], expected[i]) << "byte " << i;
+  const uint8_t expected[32] = {0x40, 0x30, 0x20, 0x10, 0xd0, 0x07, 0,  0, 0xa1, 0x07, 0,
+                                0,    0xc8, 0,    0,    0,    31,   0,  0, 0,    2,    0,
+                                0,    0,    33,   0,    0,    0,    46, 0, 0,    0};
+  for (size_t i = 0; i < 32; i++)
+    EXPECT_EQ(bytes[i], expected[i]) << "byte " << i;
   const SuperBlock back = decode_superblock(bytes);
   EXPECT_EQ(back.magic, kMagic);
   EXPECT_EQ(back.size, 2000u);
@@ -82,7 +83,8 @@ TEST(Encoding, InodeRoundTripsWithNegativeFields) {
   d.minor = -2;
   d.nlink = 3;
   d.size = 0x01020304;
-  for (uint32_t i = 0; i <= kNDirect; i++) d.addrs[i] = 1000 + i;
+  for (uint32_t i = 0; i <= kNDirect; i++)
+    d.addrs[i] = 1000 + i;
   uint8_t bytes[64] = {};
   encode_inode(d, bytes);
   EXPECT_EQ(bytes[0], 3);
@@ -110,14 +112,15 @@ TEST(Encoding, DirentNameOf14BytesHasNoNul) {
   EXPECT_EQ(e.name, "abcdefghijklmn");
 
   encode_dirent(7, "ab", bytes);
-  for (size_t i = 4; i < 16; i++) EXPECT_EQ(bytes[i], 0) << "byte " << i;
+  for (size_t i = 4; i < 16; i++)
+    EXPECT_EQ(bytes[i], 0) << "byte " << i;
   EXPECT_EQ(decode_dirent(bytes).name, "ab");
 }
 
 TEST(Names, CheckName) {
   EXPECT_EQ(check_name("README"), std::nullopt);
   EXPECT_EQ(check_name("abcdefghijklmn"), std::nullopt);  // 14
-  EXPECT_NE(check_name("abcdefghijklmno"), std::nullopt);  // 15
+  EXPECT_NE(check_name("abcdefghijklmno"), std::nullopt); // 15
   EXPECT_NE(check_name(""), std::nullopt);
   EXPECT_NE(check_name("a/b"), std::nullopt);
   EXPECT_NE(check_name("."), std::nullopt);
@@ -146,9 +149,11 @@ TEST(Layout, BuiltDefaultImageHasThatSuperblock) {
   EXPECT_EQ(root.addrs[0], 47u);
   // Bitmap: blocks 0..47 (48 bits = 6 bytes) used, the rest free.
   const size_t bm = 46 * 1024;
-  for (size_t i = 0; i < 6; i++) EXPECT_EQ(img.value()[bm + i], 0xff) << i;
-  for (size_t i = 6; i < 1024; i++) ASSERT_EQ(img.value()[bm + i], 0x00) << i;
+  for (size_t i = 0; i < 6; i++)
+    EXPECT_EQ(img.value()[bm + i], 0xff) << i;
+  for (size_t i = 6; i < 1024; i++)
+    ASSERT_EQ(img.value()[bm + i], 0x00) << i;
 }
 
-}  // namespace
-}  // namespace fsimage
+} // namespace
+} // namespace fsimage

@@ -18,7 +18,7 @@ using testing::pattern;
 using testing::TempDir;
 
 class MkfsCli : public ::testing::Test {
- protected:
+protected:
   void SetUp() override {
     testing::write_host(tmp_ / "README", pattern(100, 1));
     testing::write_host(tmp_ / "_cat", pattern(5000, 2));
@@ -73,7 +73,7 @@ TEST_F(MkfsCli, NameEqualsPathAndBarePaths) {
   EXPECT_EQ(out_.str(), "");
   const Image image = load();
   EXPECT_EQ(read_file(image, "readme.txt"), pattern(100, 1));
-  EXPECT_EQ(read_file(image, "cat"), pattern(5000, 2));  // leading '_' stripped, as xv6 does
+  EXPECT_EQ(read_file(image, "cat"), pattern(5000, 2)); // leading '_' stripped, as xv6 does
   EXPECT_EQ(read_file(image, "empty"), std::vector<uint8_t>{});
   EXPECT_EQ(image.lookup("_cat"), std::nullopt);
   EXPECT_EQ(image.lookup("README"), std::nullopt);
@@ -113,10 +113,10 @@ TEST_F(MkfsCli, FourteenByteNameAcceptedFifteenRejected) {
   EXPECT_EQ(read_file(image, "abcdefghijklmn"), pattern(100, 1));
   const auto entries = image.read_dir(kRootInum);
   ASSERT_EQ(entries->size(), 3u);
-  EXPECT_EQ((*entries)[2].name.size(), 14u);  // no NUL stored
+  EXPECT_EQ((*entries)[2].name.size(), 14u); // no NUL stored
   std::filesystem::remove(img());
   expect_failure({img(), "abcdefghijklmno=" + in("README")}, "15 bytes; at most 14 (DIRSIZ)");
-  testing::write_host(in("_abcdefghijklmno"), pattern(1));  // 15 after stripping '_'
+  testing::write_host(in("_abcdefghijklmno"), pattern(1)); // 15 after stripping '_'
   expect_failure({img(), in("_abcdefghijklmno")}, "name 'abcdefghijklmno' is 15 bytes");
 }
 
@@ -202,10 +202,10 @@ TEST(InputSpec, Forms) {
   s = parse_input_spec("README");
   EXPECT_EQ(s.value().name, "README");
   s = parse_input_spec("__x");
-  EXPECT_EQ(s.value().name, "_x");  // only one '_' is stripped
+  EXPECT_EQ(s.value().name, "_x"); // only one '_' is stripped
   EXPECT_FALSE(parse_input_spec("a=").ok());
   EXPECT_FALSE(parse_input_spec("").ok());
 }
 
-}  // namespace
-}  // namespace fsimage
+} // namespace
+} // namespace fsimage

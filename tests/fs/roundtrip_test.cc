@@ -24,7 +24,7 @@ const std::vector<size_t> kSizes = {0,
                                     12 * kBlockSize,
                                     12 * kBlockSize + 1,
                                     100 * kBlockSize + 17,
-                                    kMaxFileBlocks * kBlockSize};
+                                    kMaxFileBlocks* kBlockSize};
 
 std::vector<InputFile> sized_files() {
   std::vector<InputFile> files;
@@ -58,7 +58,7 @@ TEST(RoundTrip, InodesAreAllocatedInOrderWithNlinkOne) {
   for (size_t i = 0; i < files.size(); i++) {
     const auto inum = img.value().lookup(files[i].name);
     ASSERT_TRUE(inum.has_value());
-    EXPECT_EQ(*inum, i + 2);  // root is 1
+    EXPECT_EQ(*inum, i + 2); // root is 1
     const auto inode = img.value().read_inode(*inum);
     EXPECT_EQ(inode->type, kTypeFile);
     EXPECT_EQ(inode->nlink, 1);
@@ -93,13 +93,15 @@ TEST(RoundTrip, RootDirectoryListsDotDotDotThenFilesInOrder) {
 
 TEST(RoundTrip, ManyFilesGrowTheRootDirectoryPastOneBlock) {
   std::vector<InputFile> files;
-  for (int i = 0; i < 150; i++) files.push_back({"file" + std::to_string(i), pattern(i, i)});
+  for (int i = 0; i < 150; i++)
+    files.push_back({"file" + std::to_string(i), pattern(i, i)});
   auto bytes = build_image(kDefaultLayout, files);
   ASSERT_TRUE(bytes.ok()) << bytes.error();
   auto img = Image::open(std::move(bytes.value()));
   ASSERT_TRUE(img.ok());
   EXPECT_EQ(img.value().read_inode(1)->size, (150u + 2u) * kDirentSize);
-  for (const InputFile& f : files) EXPECT_EQ(read_file(img.value(), f.name), f.data) << f.name;
+  for (const InputFile& f : files)
+    EXPECT_EQ(read_file(img.value(), f.name), f.data) << f.name;
   const FsckReport r = check_image(img.value().bytes());
   EXPECT_TRUE(r.ok()) << (r.errors.empty() ? "" : r.errors.front());
   EXPECT_EQ(r.inodes_used, 151u);
@@ -114,18 +116,18 @@ TEST(RoundTrip, SubdirectoriesAndDevicesFollowKernelConventions) {
   ASSERT_TRUE(sub.ok());
   ASSERT_TRUE(b.value().add_file(sub.value(), "deep", pattern(5000)).ok());
   ASSERT_TRUE(b.value().add_device(kRootInum, "console", 1, 0).ok());
-  EXPECT_FALSE(b.value().add_file(dir.value(), "sub", pattern(1)).ok());  // duplicate
-  EXPECT_FALSE(b.value().add_file(99, "x", pattern(1)).ok());             // not a directory
+  EXPECT_FALSE(b.value().add_file(dir.value(), "sub", pattern(1)).ok()); // duplicate
+  EXPECT_FALSE(b.value().add_file(99, "x", pattern(1)).ok());            // not a directory
   auto img = Image::open(std::move(b.value()).finish());
   ASSERT_TRUE(img.ok());
   const Image& im = img.value();
   EXPECT_EQ(read_file(im, "/d/sub/deep"), pattern(5000));
-  EXPECT_EQ(read_file(im, "d//sub/deep/"), pattern(5000));  // namei skips empty components
-  EXPECT_EQ(read_file(im, "/d/sub"), std::nullopt);         // a directory
+  EXPECT_EQ(read_file(im, "d//sub/deep/"), pattern(5000)); // namei skips empty components
+  EXPECT_EQ(read_file(im, "/d/sub"), std::nullopt);        // a directory
   EXPECT_EQ(read_file(im, "/d/nope"), std::nullopt);
   EXPECT_EQ(im.lookup("/d/sub/.."), dir.value());
   EXPECT_EQ(im.lookup("/"), kRootInum);
-  EXPECT_EQ(im.read_inode(kRootInum)->nlink, 2);  // 1 + subdirectory d
+  EXPECT_EQ(im.read_inode(kRootInum)->nlink, 2); // 1 + subdirectory d
   EXPECT_EQ(im.read_inode(dir.value())->nlink, 2);
   EXPECT_EQ(im.read_inode(sub.value())->nlink, 1);
   const auto console = im.read_inode(*im.lookup("console"));
@@ -188,5 +190,5 @@ TEST(RoundTrip, ReaderRejectsOutOfRangePointersInsteadOfCrashing) {
   EXPECT_EQ(Image::open(img).value().read_inode(200), std::nullopt);
 }
 
-}  // namespace
-}  // namespace fsimage
+} // namespace
+} // namespace fsimage

@@ -19,11 +19,12 @@ namespace fsimage::testing {
 
 // A fresh directory under $TEST_TMPDIR (or /tmp), removed with everything in it at scope exit.
 class TempDir {
- public:
+public:
   TempDir() {
     const char* base = std::getenv("TEST_TMPDIR");
     std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/fstest.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed for " << tmpl;
+    if (::mkdtemp(tmpl.data()) == nullptr)
+      ADD_FAILURE() << "mkdtemp failed for " << tmpl;
     path_ = tmpl;
   }
   ~TempDir() {
@@ -37,7 +38,7 @@ class TempDir {
   std::string operator/(const std::string& name) const { return (path_ / name).string(); }
   const std::filesystem::path& path() const { return path_; }
 
- private:
+private:
   std::filesystem::path path_;
 };
 
@@ -82,7 +83,8 @@ inline void edit_inode(std::vector<uint8_t>& img, uint32_t inum,
 }
 
 inline DiskInode inode_of(const std::vector<uint8_t>& img, uint32_t inum) {
-  return decode_inode(std::span<const uint8_t>(img).subspan(inode_offset(superblock_of(img), inum)));
+  return decode_inode(
+      std::span<const uint8_t>(img).subspan(inode_offset(superblock_of(img), inum)));
 }
 
 // Flips block `b`'s bit in the bitmap.
@@ -100,4 +102,4 @@ inline void edit_superblock(std::vector<uint8_t>& img,
   encode_superblock(sb, std::span<uint8_t>(img).subspan(kBlockSize));
 }
 
-}  // namespace fsimage::testing
+} // namespace fsimage::testing

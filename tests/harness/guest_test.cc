@@ -21,7 +21,9 @@ namespace {
 using namespace std::chrono_literals;
 
 // True if no process `pid` exists any more (a zombie would still count as existing).
-bool gone(pid_t pid) { return ::kill(pid, 0) != 0 && errno == ESRCH; }
+bool gone(pid_t pid) {
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -47,7 +49,7 @@ TEST(Guest, BannerEchoAndPowerOff) {
   ASSERT_CONSOLE(q.send_line("hello world"));
   auto echo = q.expect("hello world\n", 5s);
   ASSERT_CONSOLE(echo);
-  EXPECT_EQ(echo.before, "");  // the echo follows the prompt directly
+  EXPECT_EQ(echo.before, ""); // the echo follows the prompt directly
 
   ASSERT_CONSOLE(q.send_line("pid 4242 state RUNNING"));
   auto r = q.expect(re(R"(pid (\d+) state ([A-Z]+)\n)"), 5s);
@@ -131,7 +133,7 @@ TEST(Guest, KeepRunningProbeThenContinue) {
   ASSERT_CONSOLE(q.expect("still here\n", 5s));
   EXPECT_FALSE(q.wait_exit(300ms, OnTimeout::KeepRunning));
   EXPECT_TRUE(q.running());
-  auto e = q.wait_exit(300ms);  // OnTimeout::Kill
+  auto e = q.wait_exit(300ms); // OnTimeout::Kill
   EXPECT_FALSE(e);
   EXPECT_FALSE(q.running());
 }
@@ -155,7 +157,8 @@ TEST(Guest, DestructorKillsQemu) {
 
 TEST(Guest, DiskIsAPrivateWritableCopy) {
   QemuOptions o = from_test_args();
-  if (o.fs_image.empty()) GTEST_SKIP() << "no --fs given";
+  if (o.fs_image.empty())
+    GTEST_SKIP() << "no --fs given";
   Qemu q(o);
   ASSERT_CONSOLE(q.start());
   ASSERT_CONSOLE(q.expect("type> ", kBoot));
@@ -164,7 +167,8 @@ TEST(Guest, DiskIsAPrivateWritableCopy) {
   EXPECT_EQ(read_file(q.disk_path()), read_file(o.fs_image));
   bool found = false;
   for (const auto& a : q.command_line()) {
-    if (a.find("file=" + q.disk_path() + ",") == 0) found = true;
+    if (a.find("file=" + q.disk_path() + ",") == 0)
+      found = true;
   }
   EXPECT_TRUE(found);
 }
@@ -193,5 +197,5 @@ TEST(Guest, MissingKernelFailsClearly) {
   EXPECT_FALSE(q.expect("x", 1s));
 }
 
-}  // namespace
-}  // namespace lazyv6::harness
+} // namespace
+} // namespace lazyv6::harness

@@ -29,10 +29,16 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-std::string fake_qemu() { return runfile("tests/harness/testdata/fake_qemu.sh"); }
+std::string fake_qemu() {
+  return runfile("tests/harness/testdata/fake_qemu.sh");
+}
 // Any readable files do as "kernel" and "disk" for the fake.
-std::string fake_kernel() { return runfile("tests/harness/testdata/echo_guest.S"); }
-std::string fake_disk() { return runfile("tests/harness/testdata/echo_guest.ld"); }
+std::string fake_kernel() {
+  return runfile("tests/harness/testdata/echo_guest.S");
+}
+std::string fake_disk() {
+  return runfile("tests/harness/testdata/echo_guest.ld");
+}
 
 QemuOptions fake_options() {
   QemuOptions o;
@@ -116,15 +122,36 @@ TEST(Harness, CommandLineAndPrivateDiskCopy) {
   ASSERT_CONSOLE(q.start());
   ASSERT_CONSOLE(q.expect("fake-qemu: ready\n", 10s));
 
-  std::vector<std::string> want = {
-      o.qemu, "-machine", "virt", "-bios", "none", "-kernel", o.kernel, "-m", "256M", "-smp", "2",
-      "-nographic", "-global", "virtio-mmio.force-legacy=false", "-drive",
-      "file=" + q.disk_path() + ",if=none,format=raw,id=x0", "-device",
-      "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0", "-monitor", "none", "-serial", "stdio",
-      "-icount", "shift=0", "-s", "-S"};
+  std::vector<std::string> want = {o.qemu,
+                                   "-machine",
+                                   "virt",
+                                   "-bios",
+                                   "none",
+                                   "-kernel",
+                                   o.kernel,
+                                   "-m",
+                                   "256M",
+                                   "-smp",
+                                   "2",
+                                   "-global",
+                                   "virtio-mmio.force-legacy=false",
+                                   "-drive",
+                                   "file=" + q.disk_path() + ",if=none,format=raw,id=x0",
+                                   "-device",
+                                   "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",
+                                   "-nographic",
+                                   "-monitor",
+                                   "none",
+                                   "-serial",
+                                   "stdio",
+                                   "-icount",
+                                   "shift=0",
+                                   "-s",
+                                   "-S"};
   EXPECT_EQ(q.command_line(), want);
   std::string printed;
-  for (size_t i = 1; i < want.size(); ++i) printed += "arg: " + want[i] + "\n";
+  for (size_t i = 1; i < want.size(); ++i)
+    printed += "arg: " + want[i] + "\n";
   EXPECT_NE(q.transcript().find(printed), std::string::npos) << q.transcript();
 
   // QEMU writes to a private copy; the original stays as it was.
@@ -143,7 +170,8 @@ TEST(Harness, NoDiskWhenNoImage) {
   ASSERT_CONSOLE(q.start());
   ASSERT_CONSOLE(q.expect("fake-qemu: ready\n", 10s));
   EXPECT_EQ(q.disk_path(), "");
-  for (const auto& a : q.command_line()) EXPECT_NE(a, "-drive");
+  for (const auto& a : q.command_line())
+    EXPECT_NE(a, "-drive");
 }
 
 TEST(Harness, ExpectConsumesOutputInOrder) {
@@ -192,7 +220,7 @@ TEST(Harness, RegexMatchAtTheEndOfOutputIsTakenOnceOutputPauses) {
   auto start = Clock::now();
   auto r = q.expect(re(R"(value (\d+))"), 10s);
   ASSERT_CONSOLE(r);
-  EXPECT_EQ(r[1], "12");  // output stopped there: the held-back match is taken
+  EXPECT_EQ(r[1], "12"); // output stopped there: the held-back match is taken
   EXPECT_LT(Clock::now() - start, 5s);
   ASSERT_CONSOLE(q.send_line("rest"));
   ASSERT_CONSOLE(q.expect("34\n", 10s));
@@ -204,10 +232,10 @@ TEST(Harness, ExpectAnyPicksTheEarliestMatch) {
   ASSERT_CONSOLE(q.expect("fake-qemu: ready\n", 10s));
   ASSERT_CONSOLE(q.send_line("SOME TESTS FAILED then ALL TESTS PASSED"));
   ASSERT_CONSOLE(q.send_line("sync"));
-  std::this_thread::sleep_for(300ms);  // let both lines arrive before the first search
+  std::this_thread::sleep_for(300ms); // let both lines arrive before the first search
   auto r = q.expect_any({"ALL TESTS PASSED", "SOME TESTS FAILED", re("panic: .*")}, 10s);
   ASSERT_CONSOLE(r);
-  EXPECT_EQ(r.index, 1);  // starts first, although listed second
+  EXPECT_EQ(r.index, 1); // starts first, although listed second
   EXPECT_EQ(r.text, "SOME TESTS FAILED");
   EXPECT_EQ(r.before, "echo: ");
   auto r2 = q.expect_any({"ALL TESTS PASSED", "SOME TESTS FAILED"}, 10s);
@@ -215,8 +243,8 @@ TEST(Harness, ExpectAnyPicksTheEarliestMatch) {
   EXPECT_EQ(r2.index, 0);
   EXPECT_EQ(r2.before, " then ");
   // Both now lie before the cursor.
-  EXPECT_FALSE(q.expect_any({"ALL TESTS PASSED", "SOME TESTS FAILED"}, 200ms,
-                            OnTimeout::KeepRunning));
+  EXPECT_FALSE(
+      q.expect_any({"ALL TESTS PASSED", "SOME TESTS FAILED"}, 200ms, OnTimeout::KeepRunning));
   ASSERT_CONSOLE(q.expect("echo: sync\n", 10s));
 }
 
@@ -244,7 +272,7 @@ TEST(Harness, TimeoutKillsQemuAndItsChildren) {
   EXPECT_NE(r.message.find(q.log_path()), std::string::npos) << r.message;
   EXPECT_FALSE(q.running());
   EXPECT_TRUE(dies_within(pid, 0ms));  // reaped before expect returned
-  EXPECT_TRUE(dies_within(child, 5s));  // the whole process group went
+  EXPECT_TRUE(dies_within(child, 5s)); // the whole process group went
 
   auto e = q.wait_exit(1s);
   EXPECT_FALSE(e);
@@ -350,7 +378,8 @@ TEST(Harness, QemuStderrIsKeptApart) {
   ASSERT_CONSOLE(q.send_line("stderr"));
   ASSERT_CONSOLE(q.expect("fake-qemu: wrote stderr\n", 10s));
   auto deadline = Clock::now() + 5s;
-  while (q.qemu_stderr().empty() && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  while (q.qemu_stderr().empty() && Clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
   EXPECT_EQ(q.qemu_stderr(), "oops from fake qemu\n");
   EXPECT_EQ(q.transcript().find("oops"), std::string::npos);
   auto r = q.expect("never", 100ms);
@@ -389,7 +418,7 @@ TEST(Harness, StartFailuresAreClear) {
 
   Qemu q3(fake_options());
   ASSERT_CONSOLE(q3.start());
-  EXPECT_FALSE(q3.start());  // only once
+  EXPECT_FALSE(q3.start()); // only once
 }
 
 TEST(Harness, TimeoutScaleStretchesTimeouts) {
@@ -403,8 +432,8 @@ TEST(Harness, TimeoutScaleStretchesTimeouts) {
 
 TEST(Harness, OptionsFromArgs) {
   QemuOptions o = options_from_args({"test_bin", "--gtest_filter=x", "--kernel=/abs/kernel",
-                                     "--fs=/abs/fs.img", "--harts=1", "--memory=256M",
-                                     "--icount", "--qemu_arg=-s", "--qemu_arg=-S"});
+                                     "--fs=/abs/fs.img", "--harts=1", "--memory=256M", "--icount",
+                                     "--qemu_arg=-s", "--qemu_arg=-S"});
   EXPECT_EQ(o.kernel, "/abs/kernel");
   EXPECT_EQ(o.fs_image, "/abs/fs.img");
   EXPECT_EQ(o.harts, 1);
@@ -445,10 +474,12 @@ void check_qemu_dies_with_test_process(int sig) {
     close(report[0]);
     Qemu q(o);
     pid_t pid = -1;
-    if (q.start()) pid = fake_pid(q);
+    if (q.start())
+      pid = fake_pid(q);
     ssize_t ignored = write(report[1], &pid, sizeof pid);
     (void)ignored;
-    for (;;) pause();
+    for (;;)
+      pause();
   }
   close(report[1]);
   pid_t qemu = -1;
@@ -461,7 +492,7 @@ void check_qemu_dies_with_test_process(int sig) {
   ASSERT_EQ(waitpid(test, &status, 0), test);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << "status " << status;
   EXPECT_TRUE(dies_within(qemu, 5s)) << "QEMU (fake) pid " << qemu << " outlived the test";
-  ::kill(-qemu, SIGKILL);  // no leftovers even when the check failed
+  ::kill(-qemu, SIGKILL); // no leftovers even when the check failed
 }
 
 // dies_within() tells a running process from one that exited: a zombie (not yet waited for) and a
@@ -484,8 +515,12 @@ TEST(Harness, DiesWithinSeesExitZombieAndReaped) {
   EXPECT_TRUE(dies_within(child, 0ms));
 }
 
-TEST(Harness, NoQemuOutlivesSigterm) { check_qemu_dies_with_test_process(SIGTERM); }
-TEST(Harness, NoQemuOutlivesSigkill) { check_qemu_dies_with_test_process(SIGKILL); }
+TEST(Harness, NoQemuOutlivesSigterm) {
+  check_qemu_dies_with_test_process(SIGTERM);
+}
+TEST(Harness, NoQemuOutlivesSigkill) {
+  check_qemu_dies_with_test_process(SIGKILL);
+}
 
-}  // namespace
-}  // namespace lazyv6::harness
+} // namespace
+} // namespace lazyv6::harness

@@ -36,7 +36,7 @@ QemuOptions from_test_args();
 ::testing::AssertionResult console_ok(const ExpectResult& result);
 ::testing::AssertionResult console_ok(const ExitResult& result);
 
-}  // namespace lazyv6::harness
+} // namespace lazyv6::harness
 
 #define ASSERT_CONSOLE(result) ASSERT_TRUE(::lazyv6::harness::console_ok(result))
 #define EXPECT_CONSOLE(result) EXPECT_TRUE(::lazyv6::harness::console_ok(result))

@@ -22,6 +22,7 @@
 #include <iterator>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace lazyv6::harness {
 namespace {
@@ -39,12 +40,13 @@ using std::chrono::milliseconds;
 // async-signal-safe.
 
 constexpr int kMaxLive = 64;
-std::atomic<pid_t> g_live[kMaxLive];  // QEMU pids (== process groups) not yet reaped; 0 = free
+std::atomic<pid_t> g_live[kMaxLive]; // QEMU pids (== process groups) not yet reaped; 0 = free
 
 void register_live(pid_t pid) {
   for (auto& slot : g_live) {
     pid_t expected = 0;
-    if (slot.compare_exchange_strong(expected, pid)) return;
+    if (slot.compare_exchange_strong(expected, pid))
+      return;
   }
   // Table full: PR_SET_PDEATHSIG still covers us.
 }
@@ -52,14 +54,16 @@ void register_live(pid_t pid) {
 void unregister_live(pid_t pid) {
   for (auto& slot : g_live) {
     pid_t expected = pid;
-    if (slot.compare_exchange_strong(expected, 0)) return;
+    if (slot.compare_exchange_strong(expected, 0))
+      return;
   }
 }
 
 extern "C" void kill_live_qemus_and_die(int sig) {
   for (auto& slot : g_live) {
     pid_t pid = slot.load();
-    if (pid > 0) ::kill(-pid, SIGKILL);
+    if (pid > 0)
+      ::kill(-pid, SIGKILL);
   }
   // SA_RESETHAND restored the default action; the re-raised signal is delivered on return.
   raise(sig);
@@ -69,17 +73,19 @@ void install_signal_handlers_once() {
   static std::once_flag once;
   std::call_once(once, [] {
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGQUIT}) {
-      struct sigaction old {};
-      if (sigaction(sig, nullptr, &old) != 0) continue;
-      if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;  // someone else's
-      struct sigaction sa {};
+      struct sigaction old{};
+      if (sigaction(sig, nullptr, &old) != 0)
+        continue;
+      if (old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO))
+        continue; // someone else's
+      struct sigaction sa{};
       sa.sa_handler = kill_live_qemus_and_die;
       sigemptyset(&sa.sa_mask);
       sa.sa_flags = SA_RESETHAND;
       sigaction(sig, &sa, nullptr);
     }
     // Writing to a QEMU that just died must give EPIPE, not kill the test.
-    struct sigaction old {};
+    struct sigaction old{};
     if (sigaction(SIGPIPE, nullptr, &old) == 0 && old.sa_handler == SIG_DFL) {
       signal(SIGPIPE, SIG_IGN);
     }
@@ -93,7 +99,45 @@ std::string env_or(const char* name, std::string fallback = "") {
   return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
 }
 
-std::string errno_text(int err) { return std::string(strerror(err)); }
+std::string errno_text(int err) {
+  return std::string(strerror(err));
+}
+
+// The machine's QEMU arguments (tools/qemu-machine.txt, shared with tools/run-qemu.sh and
+// tools/coverage.py) with the kernel, memory, harts and disk filled in; without a disk ("") the
+// file's "disk: " lines are left out.
+std::vector<std::string> machine_args(const std::string& kernel, const std::string& memory,
+                                      int harts, const std::string& disk) {
+  constexpr std::string_view kMachine =
+#include "tests/harness/qemu_machine.inc"
+      ;
+  constexpr std::string_view kDiskPrefix = "disk: ";
+  const std::pair<std::string_view, std::string> values[] = {{"@KERNEL@", kernel},
+                                                             {"@MEM@", memory},
+                                                             {"@HARTS@", std::to_string(harts)},
+                                                             {"@DISK@", disk}};
+  std::vector<std::string> args;
+  std::istringstream lines{std::string(kMachine)};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    if (line.starts_with(kDiskPrefix)) {
+      if (disk.empty())
+        continue;
+      line.erase(0, kDiskPrefix.size());
+    }
+    for (const auto& [key, value] : values) {
+      for (size_t at = line.find(key); at != std::string::npos;
+           at = line.find(key, at + value.size()))
+        line.replace(at, key.size(), value);
+    }
+    size_t space = line.find(' ');
+    args.push_back(line.substr(0, space));
+    if (space != std::string::npos)
+      args.push_back(line.substr(space + 1));
+  }
+  return args;
+}
 
 // Keeps [A-Za-z0-9._-]; anything else becomes '_', so a name is a safe file name.
 std::string sanitize(std::string_view name) {
@@ -103,7 +147,8 @@ std::string sanitize(std::string_view name) {
                 c == '.' || c == '_' || c == '-';
     out.push_back(keep ? c : '_');
   }
-  while (!out.empty() && out.front() == '.') out.erase(out.begin());
+  while (!out.empty() && out.front() == '.')
+    out.erase(out.begin());
   return out.empty() ? std::string("qemu") : out;
 }
 
@@ -127,7 +172,8 @@ std::string unique_log_stem(const std::string& stem) {
   static std::set<std::string> used;
   std::lock_guard<std::mutex> lock(mu);
   std::string candidate = stem;
-  for (int n = 2; used.count(candidate) != 0; ++n) candidate = stem + "." + std::to_string(n);
+  for (int n = 2; used.count(candidate) != 0; ++n)
+    candidate = stem + "." + std::to_string(n);
   used.insert(candidate);
   return candidate;
 }
@@ -136,7 +182,8 @@ bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = write(fd, data.data(), data.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return false;
     }
     data.remove_prefix(static_cast<size_t>(n));
@@ -161,7 +208,8 @@ std::string printable(std::string_view raw) {
 }
 
 std::string describe_wait_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFEXITED(status))
+    return "exited with status " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     const char* name = sigabbrev_np(sig);
@@ -174,14 +222,15 @@ std::string describe_wait_status(int status) {
 std::string quote_args(const std::vector<std::string>& argv) {
   std::string out;
   for (const auto& a : argv) {
-    if (!out.empty()) out += ' ';
+    if (!out.empty())
+      out += ' ';
     bool plain = !a.empty() && a.find_first_of(" \t\n'\"\\$`") == std::string::npos;
     out += plain ? a : "'" + a + "'";
   }
   return out;
 }
 
-}  // namespace
+} // namespace
 
 // ---- Pattern ---------------------------------------------------------------------------------
 
@@ -199,18 +248,21 @@ bool Pattern::search(std::string_view text, size_t* begin, size_t* end,
                      std::vector<std::string>* groups) const {
   if (!regex_) {
     size_t at = text.find(literal_);
-    if (at == std::string_view::npos) return false;
+    if (at == std::string_view::npos)
+      return false;
     *begin = at;
     *end = at + literal_.size();
     groups->assign(1, literal_);
     return true;
   }
   std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_search(text.begin(), text.end(), m, *regex_)) return false;
+  if (!std::regex_search(text.begin(), text.end(), m, *regex_))
+    return false;
   *begin = static_cast<size_t>(m.position(0));
   *end = *begin + static_cast<size_t>(m.length(0));
   groups->clear();
-  for (size_t i = 0; i < m.size(); ++i) groups->push_back(m[i].matched ? m[i].str() : "");
+  for (size_t i = 0; i < m.size(); ++i)
+    groups->push_back(m[i].matched ? m[i].str() : "");
   return true;
 }
 
@@ -220,18 +272,24 @@ Qemu::Qemu(QemuOptions options) : options_(std::move(options)) {}
 
 Qemu::~Qemu() {
   kill();
-  if (reader_.joinable()) reader_.join();
-  if (stdin_fd_ >= 0) close(stdin_fd_);
-  if (log_fd_ >= 0) close(log_fd_);
+  if (reader_.joinable())
+    reader_.join();
+  if (stdin_fd_ >= 0)
+    close(stdin_fd_);
+  if (log_fd_ >= 0)
+    close(log_fd_);
   std::error_code ec;
-  if (!disk_path_.empty()) fs::remove(disk_path_, ec);
-  if (remove_work_dir_ && !work_dir_.empty()) fs::remove_all(work_dir_, ec);
+  if (!disk_path_.empty())
+    fs::remove(disk_path_, ec);
+  if (remove_work_dir_ && !work_dir_.empty())
+    fs::remove_all(work_dir_, ec);
 }
 
 Status Qemu::start() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (started_) return {false, "start(): QEMU was already started"};
+    if (started_)
+      return {false, "start(): QEMU was already started"};
     started_ = true;
   }
   auto fail = [this](std::string message) {
@@ -251,7 +309,8 @@ Status Qemu::start() {
     return fail("kernel '" + options_.kernel + "' is not readable: " + errno_text(errno));
   }
   std::string qemu = options_.qemu;
-  if (qemu.empty()) qemu = env_or("LAZYV6_QEMU", kDefaultQemu);
+  if (qemu.empty())
+    qemu = env_or("LAZYV6_QEMU", kDefaultQemu);
   if (access(qemu.c_str(), X_OK) != 0) {
     return fail("QEMU binary '" + qemu + "' is not executable: " + errno_text(errno));
   }
@@ -270,48 +329,46 @@ Status Qemu::start() {
     disk_path_ = work_dir_ + "/" + sanitize(fs::path(options_.fs_image).filename().string());
     std::error_code ec;
     fs::copy_file(options_.fs_image, disk_path_, ec);
-    if (ec) return fail("copying disk image '" + options_.fs_image + "': " + ec.message());
-    fs::permissions(disk_path_, fs::perms::owner_read | fs::perms::owner_write |
-                                    fs::perms::group_read | fs::perms::others_read,
+    if (ec)
+      return fail("copying disk image '" + options_.fs_image + "': " + ec.message());
+    fs::permissions(disk_path_,
+                    fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                        fs::perms::others_read,
                     ec);
-    if (ec) return fail("making '" + disk_path_ + "' writable: " + ec.message());
+    if (ec)
+      return fail("making '" + disk_path_ + "' writable: " + ec.message());
   }
 
   // The transcript: Bazel keeps $TEST_UNDECLARED_OUTPUTS_DIR (test.outputs/outputs.zip).
   std::string log_dir = env_or("TEST_UNDECLARED_OUTPUTS_DIR");
   if (log_dir.empty()) {
     log_dir = work_dir_;
-    remove_work_dir_ = false;  // the log lives there; only the disk copy is removed
+    remove_work_dir_ = false; // the log lives there; only the disk copy is removed
   }
-  std::string stem = unique_log_stem(
-      sanitize(options_.log_name.empty() ? default_log_name() : options_.log_name));
+  std::string stem =
+      unique_log_stem(sanitize(options_.log_name.empty() ? default_log_name() : options_.log_name));
   log_path_ = log_dir + "/" + stem + ".console.log";
   stderr_log_path_ = log_dir + "/" + stem + ".qemu-stderr.log";
   log_fd_ = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd_ < 0) return fail("opening console log '" + log_path_ + "': " + errno_text(errno));
+  if (log_fd_ < 0)
+    return fail("opening console log '" + log_path_ + "': " + errno_text(errno));
 
-  argv_ = {qemu,
-           "-machine", "virt",
-           "-bios", "none",
-           "-kernel", options_.kernel,
-           "-m", options_.memory,
-           "-smp", std::to_string(options_.harts),
-           "-nographic",
-           "-global", "virtio-mmio.force-legacy=false"};
-  if (!disk_path_.empty()) {
-    argv_.insert(argv_.end(),
-                 {"-drive", "file=" + disk_path_ + ",if=none,format=raw,id=x0", "-device",
-                  "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0"});
-  }
+  argv_ = {qemu};
+  for (std::string& arg :
+       machine_args(options_.kernel, options_.memory, options_.harts, disk_path_))
+    argv_.push_back(std::move(arg));
+  argv_.push_back("-nographic");
   // -nographic alone would multiplex the monitor onto stdio (Ctrl-A escapes); with an explicit
   // serial and no monitor every byte goes to the guest's UART.
   argv_.insert(argv_.end(), {"-monitor", "none", "-serial", "stdio"});
-  if (options_.icount) argv_.insert(argv_.end(), {"-icount", "shift=0"});
+  if (options_.icount)
+    argv_.insert(argv_.end(), {"-icount", "shift=0"});
   argv_.insert(argv_.end(), options_.extra_args.begin(), options_.extra_args.end());
 
   // Console pipes. Ours are close-on-exec; the child's ends become its fds 0, 1, 2.
   int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return fail("pipe: " + errno_text(errno));
+  if (pipe2(in, O_CLOEXEC) != 0)
+    return fail("pipe: " + errno_text(errno));
   if (pipe2(out, O_CLOEXEC) != 0) {
     close(in[0]), close(in[1]);
     return fail("pipe: " + errno_text(errno));
@@ -347,7 +404,8 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
   // Everything the child needs is prepared before fork: after fork, in a threaded process, only
   // async-signal-safe calls are allowed.
   std::vector<char*> argv;
-  for (auto& a : argv_) argv.push_back(a.data());
+  for (auto& a : argv_)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   int exec_err[2];
   bool have_err_pipe = pipe2(exec_err, O_CLOEXEC) == 0;
@@ -355,9 +413,10 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
 
   pid_t pid = fork();
   if (pid == 0) {
-    setpgid(0, 0);  // own process group: killed as one, untouched by the terminal's signals
+    setpgid(0, 0); // own process group: killed as one, untouched by the terminal's signals
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+    if (getppid() != parent)
+      _exit(127); // the parent died before prctl took effect
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -377,10 +436,12 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
   close(child_in);
   close(child_out);
   close(child_err);
-  if (have_err_pipe) close(exec_err[1]);
+  if (have_err_pipe)
+    close(exec_err[1]);
 
   if (pid < 0) {
-    if (have_err_pipe) close(exec_err[0]);
+    if (have_err_pipe)
+      close(exec_err[0]);
     close(stdout_fd_);
     close(stderr_fd_);
     std::lock_guard<std::mutex> lock(mu_);
@@ -391,7 +452,7 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
     cv_.notify_all();
     return;
   }
-  setpgid(pid, pid);  // also from this side, so kill(-pid) works even before the child ran
+  setpgid(pid, pid); // also from this side, so kill(-pid) works even before the child ran
   register_live(pid);
 
   int exec_errno = 0;
@@ -400,14 +461,16 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
     do {
       n = read(exec_err[0], &exec_errno, sizeof exec_errno);
     } while (n < 0 && errno == EINTR);
-    if (n != static_cast<ssize_t>(sizeof exec_errno)) exec_errno = 0;  // EOF: exec succeeded
+    if (n != static_cast<ssize_t>(sizeof exec_errno))
+      exec_errno = 0; // EOF: exec succeeded
     close(exec_err[0]);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     pid_ = pid;
     spawn_done_ = true;
-    if (exec_errno != 0) spawn_error_ = "exec " + argv_[0] + ": " + errno_text(exec_errno);
+    if (exec_errno != 0)
+      spawn_error_ = "exec " + argv_[0] + ": " + errno_text(exec_errno);
     cv_.notify_all();
   }
 
@@ -419,13 +482,17 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
   std::optional<Clock::time_point> gone_since;
   std::array<char, 4096> buf;
   while (out_open || err_open) {
-    pollfd fds[2] = {{out_open ? stdout_fd_ : -1, POLLIN, 0}, {err_open ? stderr_fd_ : -1, POLLIN, 0}};
+    pollfd fds[2] = {{out_open ? stdout_fd_ : -1, POLLIN, 0},
+                     {err_open ? stderr_fd_ : -1, POLLIN, 0}};
     int r = poll(fds, 2, 100);
-    if (r < 0 && errno != EINTR) break;
+    if (r < 0 && errno != EINTR)
+      break;
     for (int i = 0; i < 2 && r > 0; ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      if (fds[i].fd < 0 || fds[i].revents == 0)
+        continue;
       ssize_t n = read(fds[i].fd, buf.data(), buf.size());
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
       std::string_view chunk(buf.data(), n > 0 ? static_cast<size_t>(n) : 0);
       if (i == 0) {
         if (n <= 0) {
@@ -435,7 +502,7 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
           cv_.notify_all();
           continue;
         }
-        write_all(log_fd_, chunk);  // unbuffered: a hung or killed test still leaves its log
+        write_all(log_fd_, chunk); // unbuffered: a hung or killed test still leaves its log
         std::lock_guard<std::mutex> lock(mu_);
         output_.append(chunk);
         last_output_at_ = Clock::now();
@@ -446,9 +513,11 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
           continue;
         }
         if (stderr_log < 0) {
-          stderr_log = open(stderr_log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+          stderr_log =
+              open(stderr_log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         }
-        if (stderr_log >= 0) write_all(stderr_log, chunk);
+        if (stderr_log >= 0)
+          write_all(stderr_log, chunk);
         write_all(2, "[qemu stderr] ");
         write_all(2, chunk);
         std::lock_guard<std::mutex> lock(mu_);
@@ -464,11 +533,14 @@ void Qemu::reader_main(int child_in, int child_out, int child_err) {
       killed = kill_requested_;
     }
     if (exited || killed) {
-      if (!gone_since) gone_since = Clock::now();
-      if (Clock::now() - *gone_since > milliseconds(2000)) break;
+      if (!gone_since)
+        gone_since = Clock::now();
+      if (Clock::now() - *gone_since > milliseconds(2000))
+        break;
     }
   }
-  if (stderr_log >= 0) close(stderr_log);
+  if (stderr_log >= 0)
+    close(stderr_log);
   close(stdout_fd_);
   close(stderr_fd_);
 
@@ -498,7 +570,8 @@ void Qemu::kill_locked() {
 
 void Qemu::kill() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (!started_ || !spawn_done_) return;
+  if (!started_ || !spawn_done_)
+    return;
   kill_locked();
   cv_.wait_for(lock, milliseconds(10'000), [this] { return reaped_; });
 }
@@ -573,7 +646,8 @@ Status Qemu::send_raw(std::string_view bytes) {
       bytes.remove_prefix(static_cast<size_t>(n));
       continue;
     }
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR)
+      continue;
     if (n < 0 && errno == EAGAIN) {
       auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
       pollfd p{stdin_fd_, POLLOUT, 0};
@@ -587,7 +661,8 @@ Status Qemu::send_raw(std::string_view bytes) {
     }
     int e = errno;
     std::lock_guard<std::mutex> lock(mu_);
-    std::string m = failure_message_locked("send: writing to QEMU's console failed: " + errno_text(e));
+    std::string m =
+        failure_message_locked("send: writing to QEMU's console failed: " + errno_text(e));
     fprintf(stderr, "[qemu] %s\n", m.c_str());
     return {false, m};
   }
@@ -602,8 +677,10 @@ ExpectResult Qemu::expect_any(const std::vector<Pattern>& patterns, milliseconds
                               OnTimeout on_timeout) {
   ExpectResult result;
   std::string wanted;
-  for (const auto& p : patterns) wanted += (wanted.empty() ? "" : " or ") + p.description();
-  if (patterns.empty()) wanted = "(no pattern)";
+  for (const auto& p : patterns)
+    wanted += (wanted.empty() ? "" : " or ") + p.description();
+  if (patterns.empty())
+    wanted = "(no pattern)";
   milliseconds limit = scaled(timeout);
   auto deadline = Clock::now() + limit;
 
@@ -619,8 +696,8 @@ ExpectResult Qemu::expect_any(const std::vector<Pattern>& patterns, milliseconds
 
   // Scanning is repeated as output arrives. Literals resume where the last scan stopped; regexes
   // rescan everything after the cursor, so rescans are throttled to at most ~20% of the time.
-  size_t scanned = std::string::npos;  // output_.size() at the last scan
-  bool settling = false;               // a regex matched up to the end of output; look again
+  size_t scanned = std::string::npos; // output_.size() at the last scan
+  bool settling = false;              // a regex matched up to the end of output; look again
   std::vector<size_t> literal_from(patterns.size(), 0);
   auto next_scan = Clock::now();
   for (;;) {
@@ -650,8 +727,7 @@ ExpectResult Qemu::expect_any(const std::vector<Pattern>& patterns, milliseconds
       constexpr auto kSettle = milliseconds(30);
       settling = false;
       if (best_begin != std::string::npos && patterns[result.index].is_regex() &&
-          best_end == text.size() && !closed && now < deadline &&
-          now - last_output_at_ < kSettle) {
+          best_end == text.size() && !closed && now < deadline && now - last_output_at_ < kSettle) {
         settling = true;
         scanned = output_.size();
         next_scan = last_output_at_ + kSettle;
@@ -666,7 +742,8 @@ ExpectResult Qemu::expect_any(const std::vector<Pattern>& patterns, milliseconds
         return result;
       }
       for (size_t i = 0; i < patterns.size(); ++i) {
-        if (patterns[i].is_regex()) continue;
+        if (patterns[i].is_regex())
+          continue;
         // A later match of a literal can start at most size-1 bytes before the current end.
         size_t len = patterns[i].literal_size();
         literal_from[i] = text.size() >= len ? text.size() - len + 1 : 0;
@@ -679,15 +756,17 @@ ExpectResult Qemu::expect_any(const std::vector<Pattern>& patterns, milliseconds
     if (closed) {
       // QEMU is gone and everything it printed has been searched. Report how it ended.
       cv_.wait_for(lock, milliseconds(2000), [this] { return reaped_; });
-      std::string how = reaped_ ? "QEMU " + describe_wait_status(wait_status_)
-                                : "QEMU closed its console";
-      if (kill_requested_) how += " (killed by the harness)";
+      std::string how =
+          reaped_ ? "QEMU " + describe_wait_status(wait_status_) : "QEMU closed its console";
+      if (kill_requested_)
+        how += " (killed by the harness)";
       return fail("expect " + wanted + ": " + how + " before a match");
     }
     if (now >= deadline) {
-      if (output_.size() != scanned) continue;  // one last scan of what arrived
-      std::string what = "expect " + wanted + ": timed out after " +
-                         std::to_string(limit.count()) + " ms";
+      if (output_.size() != scanned)
+        continue; // one last scan of what arrived
+      std::string what =
+          "expect " + wanted + ": timed out after " + std::to_string(limit.count()) + " ms";
       if (on_timeout == OnTimeout::Kill) {
         kill_locked();
         what += "; QEMU killed";
@@ -701,7 +780,8 @@ ExpectResult Qemu::expect_any(const std::vector<Pattern>& patterns, milliseconds
       return result;
     }
     auto wake = deadline;
-    if (output_.size() != scanned || settling) wake = std::min(wake, next_scan);
+    if (output_.size() != scanned || settling)
+      wake = std::min(wake, next_scan);
     cv_.wait_until(lock, wake);
   }
 }
@@ -716,7 +796,8 @@ ExitResult Qemu::wait_exit(milliseconds timeout, OnTimeout on_timeout) {
     return result;
   }
   if (!cv_.wait_for(lock, limit, [this] { return reaped_; })) {
-    std::string what = "wait_exit: QEMU still running after " + std::to_string(limit.count()) + " ms";
+    std::string what =
+        "wait_exit: QEMU still running after " + std::to_string(limit.count()) + " ms";
     if (on_timeout == OnTimeout::Kill) {
       kill_locked();
       what += "; QEMU killed";
@@ -736,8 +817,8 @@ ExitResult Qemu::wait_exit(milliseconds timeout, OnTimeout on_timeout) {
   }
   if (kill_requested_) {
     // It did not exit by itself: the harness killed it (an earlier timeout or kill()).
-    result.message = failure_message_locked("wait_exit: QEMU " + describe_wait_status(wait_status_) +
-                                            " after the harness killed it");
+    result.message = failure_message_locked(
+        "wait_exit: QEMU " + describe_wait_status(wait_status_) + " after the harness killed it");
     return result;
   }
   result.exited = true;
@@ -753,7 +834,8 @@ std::vector<std::string> process_args() {
   size_t start = 0;
   while (start < all.size()) {
     size_t end = all.find('\0', start);
-    if (end == std::string::npos) end = all.size();
+    if (end == std::string::npos)
+      end = all.size();
     args.push_back(all.substr(start, end - start));
     start = end + 1;
   }
@@ -787,34 +869,47 @@ QemuOptions options_from_args(const std::vector<std::string>& argv) {
       o.icount = true;
     }
   }
-  if (o.kernel.empty()) o.kernel = env_or("LAZYV6_KERNEL");
-  if (o.fs_image.empty()) o.fs_image = env_or("LAZYV6_FS");
-  if (!o.kernel.empty()) o.kernel = runfile(o.kernel);
-  if (!o.fs_image.empty()) o.fs_image = runfile(o.fs_image);
+  if (o.kernel.empty())
+    o.kernel = env_or("LAZYV6_KERNEL");
+  if (o.fs_image.empty())
+    o.fs_image = env_or("LAZYV6_FS");
+  if (!o.kernel.empty())
+    o.kernel = runfile(o.kernel);
+  if (!o.fs_image.empty())
+    o.fs_image = runfile(o.fs_image);
   return o;
 }
 
-QemuOptions options_from_command_line() { return options_from_args(process_args()); }
+QemuOptions options_from_command_line() {
+  return options_from_args(process_args());
+}
 
 std::string runfile(std::string_view rootpath) {
   fs::path p(rootpath);
-  if (p.is_absolute()) return std::string(rootpath);
+  if (p.is_absolute())
+    return std::string(rootpath);
   std::error_code ec;
   auto exists = [&ec](const fs::path& c) { return fs::exists(c, ec); };
-  auto absolute = [&ec](const fs::path& c) { return fs::absolute(c, ec).lexically_normal().string(); };
+  auto absolute = [&ec](const fs::path& c) {
+    return fs::absolute(c, ec).lexically_normal().string();
+  };
 
   std::string workspace = env_or("TEST_WORKSPACE");
   std::vector<fs::path> roots;
-  if (auto d = env_or("TEST_SRCDIR"); !d.empty()) roots.emplace_back(d);
-  if (auto d = env_or("RUNFILES_DIR"); !d.empty()) roots.emplace_back(d);
+  if (auto d = env_or("TEST_SRCDIR"); !d.empty())
+    roots.emplace_back(d);
+  if (auto d = env_or("RUNFILES_DIR"); !d.empty())
+    roots.emplace_back(d);
   if (fs::path exe = fs::read_symlink("/proc/self/exe", ec); !ec) {
     roots.push_back(exe.string() + ".runfiles");
   }
   for (const auto& root : roots) {
-    if (!workspace.empty() && exists(root / workspace / p)) return absolute(root / workspace / p);
+    if (!workspace.empty() && exists(root / workspace / p))
+      return absolute(root / workspace / p);
     // Workspace name unknown (bazel run): try each top-level directory of the tree.
     for (const auto& entry : fs::directory_iterator(root, ec)) {
-      if (entry.is_directory(ec) && exists(entry.path() / p)) return absolute(entry.path() / p);
+      if (entry.is_directory(ec) && exists(entry.path() / p))
+        return absolute(entry.path() / p);
     }
   }
   if (auto manifest = env_or("RUNFILES_MANIFEST_FILE"); !manifest.empty()) {
@@ -823,7 +918,8 @@ std::string runfile(std::string_view rootpath) {
     std::string suffix = "/" + p.lexically_normal().string();
     while (std::getline(in, line)) {
       size_t space = line.find(' ');
-      if (space == std::string::npos) continue;
+      if (space == std::string::npos)
+        continue;
       std::string key = line.substr(0, space);
       if (key.size() >= suffix.size() &&
           key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0 &&
@@ -832,17 +928,20 @@ std::string runfile(std::string_view rootpath) {
       }
     }
   }
-  if (exists(p)) return absolute(p);
+  if (exists(p))
+    return absolute(p);
   return std::string(rootpath);
 }
 
 milliseconds scaled(milliseconds timeout) {
   std::string s = env_or("LAZYV6_TIMEOUT_SCALE");
-  if (s.empty()) return timeout;
+  if (s.empty())
+    return timeout;
   char* end = nullptr;
   double factor = strtod(s.c_str(), &end);
-  if (end == s.c_str() || !(factor > 0)) return timeout;
+  if (end == s.c_str() || !(factor > 0))
+    return timeout;
   return milliseconds(static_cast<long long>(static_cast<double>(timeout.count()) * factor));
 }
 
-}  // namespace lazyv6::harness
+} // namespace lazyv6::harness

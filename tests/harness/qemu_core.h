@@ -46,25 +46,25 @@ inline constexpr std::chrono::milliseconds kDefaultTimeout{60'000};
 inline constexpr const char* kDefaultQemu = "/usr/bin/qemu-system-riscv64";
 
 struct QemuOptions {
-  std::string kernel;                   // kernel ELF (absolute, or relative to the cwd)
-  std::string fs_image;                 // disk image; copied before use. Empty: no disk attached.
-  int harts = 3;                        // -smp
-  std::string memory = "128M";          // -m
-  std::vector<std::string> extra_args;  // appended to QEMU's command line as is
-  bool icount = false;                  // -icount shift=0 (deterministic guest time)
-  std::string log_name;                 // transcript file stem; empty: derived from the test
-  std::string qemu;                     // QEMU binary; empty: $LAZYV6_QEMU, else kDefaultQemu
+  std::string kernel;                  // kernel ELF (absolute, or relative to the cwd)
+  std::string fs_image;                // disk image; copied before use. Empty: no disk attached.
+  int harts = 3;                       // -smp
+  std::string memory = "128M";         // -m
+  std::vector<std::string> extra_args; // appended to QEMU's command line as is
+  bool icount = false;                 // -icount shift=0 (deterministic guest time)
+  std::string log_name;                // transcript file stem; empty: derived from the test
+  std::string qemu;                    // QEMU binary; empty: $LAZYV6_QEMU, else kDefaultQemu
 };
 
 // What to wait for on the console: a literal substring or an ECMAScript regex. Implicit
 // conversions let callers write expect("$ ") or expect(std::regex("pid (\\d+)")); prefer
 // re("...") for regexes, which also keeps the source text for failure messages.
 class Pattern {
- public:
-  Pattern(const char* literal) : Pattern(std::string(literal)) {}  // NOLINT: implicit on purpose
-  Pattern(std::string_view literal) : Pattern(std::string(literal)) {}  // NOLINT
-  Pattern(std::string literal);                                         // NOLINT
-  Pattern(std::regex regex, std::string description = "<regex>");       // NOLINT
+public:
+  Pattern(const char* literal) : Pattern(std::string(literal)) {} // NOLINT: implicit on purpose
+  Pattern(std::string_view literal) : Pattern(std::string(literal)) {} // NOLINT
+  Pattern(std::string literal);                                        // NOLINT
+  Pattern(std::regex regex, std::string description = "<regex>");      // NOLINT
 
   static Pattern literal(std::string_view text) { return Pattern(text); }
   static Pattern regex(std::string_view ecmascript);
@@ -72,21 +72,23 @@ class Pattern {
   // How the pattern is shown in messages: "literal text" (quoted) or /regex/.
   const std::string& description() const { return description_; }
   bool is_regex() const { return regex_.has_value(); }
-  size_t literal_size() const { return literal_.size(); }  // 0 for a regex
+  size_t literal_size() const { return literal_.size(); } // 0 for a regex
 
   // Leftmost match in `text`. On success fills `begin`, `end` (offsets into text) and `groups`
   // (groups[0] is the whole match, then the regex's submatches; unmatched submatches are "").
   bool search(std::string_view text, size_t* begin, size_t* end,
               std::vector<std::string>* groups) const;
 
- private:
+private:
   std::string literal_;
   std::optional<std::regex> regex_;
   std::string description_;
 };
 
 // A regex pattern that remembers its source for messages.
-inline Pattern re(std::string_view ecmascript) { return Pattern::regex(ecmascript); }
+inline Pattern re(std::string_view ecmascript) {
+  return Pattern::regex(ecmascript);
+}
 
 // Result of start(), send_line(), send_raw(): ok, or a message saying what went wrong.
 struct Status {
@@ -98,22 +100,22 @@ struct Status {
 // Result of expect()/expect_any(). On a match the cursor moves past `text`.
 struct ExpectResult {
   bool matched = false;
-  int index = -1;                   // which pattern matched (expect_any); 0 for expect
-  std::string text;                 // the whole match
-  std::vector<std::string> groups;  // groups[0] == text, then regex submatches
-  std::string before;               // output between the old cursor and the match
-  std::string message;              // on failure: what, why, where the log is, console tail
+  int index = -1;                  // which pattern matched (expect_any); 0 for expect
+  std::string text;                // the whole match
+  std::vector<std::string> groups; // groups[0] == text, then regex submatches
+  std::string before;              // output between the old cursor and the match
+  std::string message;             // on failure: what, why, where the log is, console tail
   explicit operator bool() const { return matched; }
   const std::string& operator[](size_t i) const { return groups.at(i); }
 };
 
 // Result of wait_exit().
 struct ExitResult {
-  bool exited = false;  // QEMU ended by itself within the timeout
-  int status = -1;      // its exit status (0x5555 power-off: 0; (code<<16)|0x3333: code);
-                        // 128+signal if a signal ended it
-  int signal = 0;       // the signal that ended it, else 0
-  std::string message;  // on failure (timeout, never started): explanation and console tail
+  bool exited = false; // QEMU ended by itself within the timeout
+  int status = -1;     // its exit status (0x5555 power-off: 0; (code<<16)|0x3333: code);
+                       // 128+signal if a signal ended it
+  int signal = 0;      // the signal that ended it, else 0
+  std::string message; // on failure (timeout, never started): explanation and console tail
   explicit operator bool() const { return exited; }
 };
 
@@ -122,9 +124,9 @@ struct ExitResult {
 enum class OnTimeout { Kill, KeepRunning };
 
 class Qemu {
- public:
+public:
   explicit Qemu(QemuOptions options);
-  ~Qemu();  // kills QEMU if it still runs, deletes the disk copy (the log stays)
+  ~Qemu(); // kills QEMU if it still runs, deletes the disk copy (the log stays)
   Qemu(const Qemu&) = delete;
   Qemu& operator=(const Qemu&) = delete;
 
@@ -160,17 +162,17 @@ class Qemu {
   // SIGKILLs QEMU's process group and reaps it. Safe to call at any time, more than once.
   void kill();
 
-  bool running() const;                       // started and not yet reaped
-  pid_t pid() const { return pid_; }          // QEMU's pid (== its process group), or -1
-  std::string transcript() const;             // all console output so far
-  std::string pending() const;                // console output after the cursor
-  std::string tail(size_t bytes = 2048) const;  // last `bytes` of output, control chars escaped
+  bool running() const;                        // started and not yet reaped
+  pid_t pid() const { return pid_; }           // QEMU's pid (== its process group), or -1
+  std::string transcript() const;              // all console output so far
+  std::string pending() const;                 // console output after the cursor
+  std::string tail(size_t bytes = 2048) const; // last `bytes` of output, control chars escaped
   const std::string& log_path() const { return log_path_; }
-  const std::string& disk_path() const { return disk_path_; }  // the private copy QEMU writes
+  const std::string& disk_path() const { return disk_path_; } // the private copy QEMU writes
   const std::vector<std::string>& command_line() const { return argv_; }
-  std::string qemu_stderr() const;            // what QEMU itself printed on stderr
+  std::string qemu_stderr() const; // what QEMU itself printed on stderr
 
- private:
+private:
   void reader_main(int child_in, int child_out, int child_err);
   void kill_locked();
   std::string failure_message_locked(const std::string& what) const;
@@ -178,14 +180,14 @@ class Qemu {
 
   QemuOptions options_;
   std::vector<std::string> argv_;
-  std::string work_dir_;      // private temp dir holding the disk copy
+  std::string work_dir_; // private temp dir holding the disk copy
   bool remove_work_dir_ = false;
   std::string disk_path_;
   std::string log_path_;
   std::string stderr_log_path_;
   int log_fd_ = -1;
-  int stdin_fd_ = -1;         // write end of QEMU's stdin
-  int stdout_fd_ = -1;        // read ends, owned by the reader thread while it runs
+  int stdin_fd_ = -1;  // write end of QEMU's stdin
+  int stdout_fd_ = -1; // read ends, owned by the reader thread while it runs
   int stderr_fd_ = -1;
   pid_t pid_ = -1;
   std::thread reader_;
@@ -194,16 +196,16 @@ class Qemu {
   std::condition_variable cv_;
   // Guarded by mu_:
   bool started_ = false;
-  bool spawn_done_ = false;   // the reader thread has forked (or failed to)
+  bool spawn_done_ = false; // the reader thread has forked (or failed to)
   std::string spawn_error_;
-  std::string output_;        // the whole console transcript
-  size_t cursor_ = 0;         // expect() matches only output_[cursor_, end)
+  std::string output_; // the whole console transcript
+  size_t cursor_ = 0;  // expect() matches only output_[cursor_, end)
   std::string stderr_text_;
-  bool output_closed_ = false;  // QEMU's stdout reached EOF
+  bool output_closed_ = false; // QEMU's stdout reached EOF
   bool kill_requested_ = false;
   bool reaped_ = false;
   int wait_status_ = 0;
-  std::chrono::steady_clock::time_point last_output_at_;  // when output_ last grew
+  std::chrono::steady_clock::time_point last_output_at_; // when output_ last grew
 };
 
 // Options from the test's command line: --kernel=PATH, --fs=PATH (as $(rootpath) from
@@ -212,7 +214,7 @@ class Qemu {
 // `argv` includes argv[0]; by default the process's own /proc/self/cmdline is read.
 QemuOptions options_from_args(const std::vector<std::string>& argv);
 QemuOptions options_from_command_line();
-std::vector<std::string> process_args();  // /proc/self/cmdline, split
+std::vector<std::string> process_args(); // /proc/self/cmdline, split
 
 // Resolves a `$(rootpath ...)`-style path: absolute paths are returned as is; otherwise tried
 // against $TEST_SRCDIR/$TEST_WORKSPACE (bazel test), $RUNFILES_DIR, <binary>.runfiles, the
@@ -223,4 +225,4 @@ std::string runfile(std::string_view rootpath);
 // `timeout` times $LAZYV6_TIMEOUT_SCALE.
 std::chrono::milliseconds scaled(std::chrono::milliseconds timeout);
 
-}  // namespace lazyv6::harness
+} // namespace lazyv6::harness

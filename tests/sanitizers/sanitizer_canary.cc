@@ -14,7 +14,7 @@ volatile int g_index = 8;
 
 int heap_overflow() {
   int* a = new int[8];
-  int v = a[g_index];  // one past the end
+  int v = a[g_index]; // one past the end
   delete[] a;
   return v;
 }
@@ -29,7 +29,7 @@ int signed_overflow() {
   return g_int_max + g_one;
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "";

@@ -14,7 +14,7 @@ std::string g_canary;
 
 struct Outcome {
   int status = -1;
-  std::string output;  // stdout and stderr
+  std::string output; // stdout and stderr
 };
 
 Outcome run_canary(const std::string& mode) {
@@ -58,7 +58,7 @@ TEST(SanitizerCanary, UbsanCatchesSignedOverflowAndStops) {
       << "-fno-sanitize-recover: must not go on";
 }
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

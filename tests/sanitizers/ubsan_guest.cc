@@ -21,7 +21,7 @@
 
 namespace {
 
-constexpr uint64 kUart = 0x10000000;  // 16550: THR/RBR at +0, LSR at +5
+constexpr uint64 kUart = 0x10000000; // 16550: THR/RBR at +0, LSR at +5
 constexpr uint64 kSifiveTest = 0x100000;
 
 volatile uint8* uart(int reg) {
@@ -101,7 +101,7 @@ void vprint(const char* fmt, va_list ap) {
   }
 }
 
-}  // namespace
+} // namespace
 
 void printf(const char* fmt, ...) {
   va_list ap;
@@ -126,7 +126,7 @@ void panic(const char* fmt, ...) {
 
 namespace {
 
-volatile int g_int;  // where results go, so that nothing is optimised away
+volatile int g_int; // where results go, so that nothing is optimised away
 int* volatile g_pointer;
 volatile int g_zero = 0;
 volatile int g_one = 1;
@@ -146,7 +146,7 @@ int g_array[4];
 alignas(8) uint8 g_bytes[16];
 alignas(4) uint8 g_two_bytes[2];
 
-enum Color { kRed, kGreen };  // no fixed underlying type: only 0 and 1 are valid values
+enum Color { kRed, kGreen }; // no fixed underlying type: only 0 and 1 are valid values
 
 void sink(int value) {
   g_int = value;
@@ -168,7 +168,7 @@ __attribute__((returns_nonnull)) int* gives_null() {
 
 #pragma clang diagnostic push
 #pragma clang diagnostic ignored "-Wreturn-type"
-constexpr int kFallsOffTheEndLine = __LINE__ + 1;  // the report points at the function's name
+constexpr int kFallsOffTheEndLine = __LINE__ + 1; // the report points at the function's name
 int falls_off_the_end(int x) {
   if (x == 0)
     return 1;
@@ -215,7 +215,7 @@ bool same(const char* a, const char* b) {
   return *a == *b;
 }
 
-}  // namespace
+} // namespace
 
 extern "C" [[noreturn]] void guest_main() {
   printf("ubsan_guest: ready\n");

@@ -18,7 +18,7 @@ using lazyv6::harness::Qemu;
 void run_clean(const std::string& command, std::chrono::milliseconds timeout) {
   Qemu q(from_test_args());
   ASSERT_CONSOLE(q.start());
-  auto boot = q.expect_any({"$ ", "ubsan:", "panic:"}, 60s);  // a check can fire while booting
+  auto boot = q.expect_any({"$ ", "ubsan:", "panic:"}, 60s); // a check can fire while booting
   ASSERT_CONSOLE(boot);
   ASSERT_EQ(boot.index, 0) << "boot ended with '" << boot.text << "'; console tail:\n"
                            << q.tail(4096);
@@ -42,4 +42,4 @@ TEST(UbsanKernel, UsertestsQuickClean) {
   run_clean("usertests -q", 900s);
 }
 
-}  // namespace
+} // namespace

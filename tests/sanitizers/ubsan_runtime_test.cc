@@ -18,9 +18,9 @@ using lazyv6::harness::QemuOptions;
 using lazyv6::harness::re;
 
 struct Case {
-  const char* trigger;  // name the guest knows
-  const char* check;    // the -fsanitize= check the report must name
-  const char* detail;   // a piece of the report's explanation
+  const char* trigger; // name the guest knows
+  const char* check;   // the -fsanitize= check the report must name
+  const char* detail;  // a piece of the report's explanation
 };
 
 void PrintTo(const Case& c, std::ostream* os) {
@@ -81,4 +81,4 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"return", "return", "without a return"}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.trigger); });
 
-}  // namespace
+} // namespace

@@ -201,8 +201,8 @@ TEST(Shell, BackgroundJobAndKill) {
         out.push_back(p);
     return out;
   };
-  auto procs = poll_procs(
-      q, [&](const auto& ps) { return named(ps, "logstress").size() == 5; }, 100);
+  auto procs =
+      poll_procs(q, [&](const auto& ps) { return named(ps, "logstress").size() == 5; }, 100);
   auto jobs = named(procs, "logstress");
   ASSERT_FALSE(jobs.empty()) << "the background logstress never showed up in Ctrl-P";
   const int parent = jobs[0].pid; // the lowest pid: it forks the others
@@ -227,8 +227,7 @@ TEST(Shell, BackgroundJobAndKill) {
   EXPECT_EQ(procs[1].name, "sh");
 
   // Its orphaned writers finish on their own (init reaps them); then only init and sh remain.
-  procs = poll_procs(
-      q, [&](const auto& ps) { return ps.size() == 2; }, 600);
+  procs = poll_procs(q, [&](const auto& ps) { return ps.size() == 2; }, 600);
   EXPECT_EQ(procs.size(), 2u);
   // The parent never got to report: nothing in its output file.
   EXPECT_EQ(run(q, "cat lout"), "");

@@ -14,7 +14,7 @@ std::vector<Call>& calls() {
   return c;
 }
 
-}  // namespace fake_write
+} // namespace fake_write
 
 extern "C" int lv_write(int fd, const void* buf, int n) {
   fake_write::calls().push_back({fd, std::string(static_cast<const char*>(buf), n)});
@@ -23,6 +23,7 @@ extern "C" int lv_write(int fd, const void* buf, int n) {
 
 extern "C" unsigned int lv_strlen(const char* s) {
   unsigned int n = 0;
-  while (s[n]) n++;
+  while (s[n])
+    n++;
   return n;
 }

@@ -19,6 +19,6 @@ struct Call {
 // Every write() call made so far, in order.
 std::vector<Call>& calls();
 
-}  // namespace fake_write
+} // namespace fake_write
 
 #endif

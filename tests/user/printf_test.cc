@@ -10,14 +10,15 @@
 namespace {
 
 class PrintfTest : public ::testing::Test {
- protected:
+protected:
   void SetUp() override { fake_write::calls().clear(); }
 
   // Everything written to fd, concatenated.
   static std::string out(int fd = 1) {
     std::string s;
     for (const auto& c : fake_write::calls()) {
-      if (c.fd == fd) s += c.data;
+      if (c.fd == fd)
+        s += c.data;
     }
     return s;
   }
@@ -38,7 +39,8 @@ TEST_F(PrintfTest, Integers) {
 TEST_F(PrintfTest, LongModifiers) {
   lv_printf("%ld %lu %lx %lld %llu %llx %zu\n", -9223372036854775807L - 1, 18446744073709551615UL,
             0xdeadbeefcafeUL, -5LL, 12345678901234ULL, 0xffULL, static_cast<size_t>(77));
-  EXPECT_EQ(out(), "-9223372036854775808 18446744073709551615 deadbeefcafe -5 12345678901234 ff 77\n");
+  EXPECT_EQ(out(),
+            "-9223372036854775808 18446744073709551615 deadbeefcafe -5 12345678901234 ff 77\n");
 }
 
 TEST_F(PrintfTest, PointersAreSixteenHexDigits) {
@@ -88,4 +90,4 @@ TEST_F(PrintfTest, EmptyFormatWritesNothing) {
   EXPECT_TRUE(fake_write::calls().empty());
 }
 
-}  // namespace
+} // namespace

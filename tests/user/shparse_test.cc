@@ -12,7 +12,7 @@ namespace {
 
 // The parser is large (it holds every node of a line); keep one per test, off the stack.
 class ShParseTest : public ::testing::Test {
- protected:
+protected:
   // Parses line and expects success; returns the tree.
   Cmd* ok(const std::string& line) {
     Cmd* cmd = reinterpret_cast<Cmd*>(1);
@@ -32,7 +32,8 @@ class ShParseTest : public ::testing::Test {
   static std::vector<std::string> args(const Cmd* cmd) {
     std::vector<std::string> out;
     EXPECT_EQ(cmd->kind, Kind::Exec);
-    for (int i = 0; i < cmd->argc; i++) out.push_back(cmd->argv[i]);
+    for (int i = 0; i < cmd->argc; i++)
+      out.push_back(cmd->argv[i]);
     EXPECT_EQ(cmd->argv[cmd->argc], nullptr);
     return out;
   }
@@ -187,7 +188,8 @@ TEST_F(ShParseTest, SyntaxErrorsNameTheToken) {
 
 TEST_F(ShParseTest, Limits) {
   std::string line = "echo";
-  for (int i = 0; i < kMaxArgs; i++) line += " x";
+  for (int i = 0; i < kMaxArgs; i++)
+    line += " x";
   EXPECT_EQ(error(line), "too many arguments");
 
   std::string deep(kMaxDepth + 1, '(');
@@ -197,11 +199,13 @@ TEST_F(ShParseTest, Limits) {
   EXPECT_EQ(error("echo " + std::string(kMaxText, 'a')), "line too long");
 
   std::string many;
-  for (int i = 0; i < kMaxNodes; i++) many += "a;";
+  for (int i = 0; i < kMaxNodes; i++)
+    many += "a;";
   EXPECT_EQ(error(many), "too many commands");
 
   std::string redirs = "cat";
-  for (int i = 0; i <= kMaxRedirs; i++) redirs += " <f";
+  for (int i = 0; i <= kMaxRedirs; i++)
+    redirs += " <f";
   EXPECT_EQ(error(redirs), "too many redirections");
 }
 
@@ -221,5 +225,5 @@ TEST_F(ShParseTest, ParserIsReusableAfterAnError) {
   EXPECT_EQ(args(cmd), (Args{"echo", "again"}));
 }
 
-}  // namespace
-}  // namespace sh
+} // namespace
+} // namespace sh

@@ -8,20 +8,16 @@ namespace {
 // A pointer of any type to user address va.
 struct Ptr {
   uint64 va;
-  template <typename T>
-  operator T*() const {
-    return reinterpret_cast<T*>(va);
-  }
+  template <typename T> operator T*() const { return reinterpret_cast<T*>(va); }
 };
 
 // Fails unless the result of moving n bytes through a buffer that runs off valid memory after
 // `valid` bytes is -1 or a short count of at most `valid`.
 void check_short(const char* s, const char* what, int r, int valid) {
-  CHECKF(r == -1 || (r >= 0 && r <= valid), "%s straddling the end of memory returned %d", what,
-         r);
+  CHECKF(r == -1 || (r >= 0 && r <= valid), "%s straddling the end of memory returned %d", what, r);
 }
 
-}  // namespace
+} // namespace
 
 // Syscalls that write user memory refuse bad buffers with -1: read (file, pipe), fstat, pipe,
 // wait, memstat. Text is in the list: it is mapped, but not writable.
@@ -45,11 +41,12 @@ void copyout(const char* s) {
     close(fds[1]);
     CHECKF(pipe(p) == -1, "pipe(%lx) did not fail", p.va);
     CHECKF(memstat(0, p) == -1, "memstat(0, %lx) did not fail", p.va);
-    if (p.va != 0) {  // wait(0) legitimately means "no status wanted"
+    if (p.va != 0) { // wait(0) legitimately means "no status wanted"
       int pid = xfork(s);
-      if (pid == 0) exit(0);
+      if (pid == 0)
+        exit(0);
       CHECKF(wait(p) == -1, "wait(%lx) did not fail", p.va);
-      wait(nullptr);  // reap the child if the failed wait left it
+      wait(nullptr); // reap the child if the failed wait left it
     }
   }
   CHECKF(count_free_fds() == free_fds, "failed pipe() calls leaked descriptors");
@@ -63,7 +60,8 @@ void copyout(const char* s) {
   CHECK(count_free_fds() == free_fds);
   CHECK(memstat(0, reinterpret_cast<struct memstat*>(end - 16)) == -1);
   int pid = xfork(s);
-  if (pid == 0) exit(0);
+  if (pid == 0)
+    exit(0);
   CHECK(wait(reinterpret_cast<int*>(end - 2)) == -1);
   wait(nullptr);
   CHECK(unlink("cout.f") == 0);
@@ -157,7 +155,7 @@ void badfd(const char* s) {
   CHECK(read(fd, buf, 0) == 0);
   close(fd);
   CHECK(file_size("badfd.f") == 3);
-  CHECK(read(fd, buf, 1) == -1);  // closed
+  CHECK(read(fd, buf, 1) == -1); // closed
   CHECK(close(fd) == -1);
 
   char* end = fresh_end(s);
@@ -224,8 +222,9 @@ void pathmax(const char* s) {
 
   CHECK(unlink(fits) == 0);
   CHECK(mkdir(fits) == 0);
-  CHECK(run_child(s, [&] { exit(chdir(fits) == 0 && chdir("../..") == 0 && exists("pm") ? 0 : 1); }) ==
-        0);
+  CHECK(run_child(s, [&] {
+          exit(chdir(fits) == 0 && chdir("../..") == 0 && exists("pm") ? 0 : 1);
+        }) == 0);
   CHECK(unlink(fits) == 0);
   CHECK(unlink("pm") == 0);
 }
@@ -269,7 +268,8 @@ void longnames(const char* s) {
   struct dirent de;
   bool found = false;
   while (read(fd, &de, sizeof de) == sizeof de)
-    if (de.inum != 0 && memcmp(de.name, "abcdefghijklmn", DIRSIZ) == 0) found = true;
+    if (de.inum != 0 && memcmp(de.name, "abcdefghijklmn", DIRSIZ) == 0)
+      found = true;
   close(fd);
   CHECK(found);
 

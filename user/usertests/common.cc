@@ -15,7 +15,8 @@ struct memstat mine(const char* s) {
 
 bool pages_back(const struct memstat& before, const struct memstat& after) {
   long kept_pt = static_cast<long>(after.ptpages) - static_cast<long>(before.ptpages);
-  if (kept_pt < 0) kept_pt = 0;
+  if (kept_pt < 0)
+    kept_pt = 0;
   return static_cast<long>(after.free_pages) + kept_pt >= static_cast<long>(before.free_pages);
 }
 
@@ -73,7 +74,8 @@ uint64 stack_guard(const char* s) {
 
 char* align_break(const char* s) {
   uint64 brk = reinterpret_cast<uint64>(sbrk(0));
-  if (brk % PGSIZE != 0) CHECK(sbrkeager(static_cast<int>(PGROUNDUP(brk) - brk)) != SBRK_ERROR);
+  if (brk % PGSIZE != 0)
+    CHECK(sbrkeager(static_cast<int>(PGROUNDUP(brk) - brk)) != SBRK_ERROR);
   return sbrk(0);
 }
 
@@ -110,12 +112,12 @@ AddrList bad_addrs(const char* s, Access access) {
   l.n = 0;
   uint64 brk = PGROUNDUP(reinterpret_cast<uint64>(sbrk(0)));
   uint64 guard = stack_guard(s);
-  l.add(KERNBASE);               // kernel text
-  l.add(KERNBASE + 0x123450);    // kernel data, somewhere
-  l.add(PHYSTOP - 64);           // end of RAM
-  l.add(brk);                    // first page above the break
-  l.add(brk + 64 * PGSIZE);      // well above it
-  l.add(TRAPFRAME - 64 * PGSIZE);  // the hole below the trap frame
+  l.add(KERNBASE);                // kernel text
+  l.add(KERNBASE + 0x123450);     // kernel data, somewhere
+  l.add(PHYSTOP - 64);            // end of RAM
+  l.add(brk);                     // first page above the break
+  l.add(brk + 64 * PGSIZE);       // well above it
+  l.add(TRAPFRAME - 64 * PGSIZE); // the hole below the trap frame
   l.add(TRAPFRAME);
   l.add(TRAPFRAME + 8);
   l.add(TRAMPOLINE);
@@ -124,13 +126,13 @@ AddrList bad_addrs(const char* s, Access access) {
   l.add(MAXVA + PGSIZE);
   l.add(1UL << 40);
   l.add(0x8000000000000000UL);
-  l.add(0xffffffc000000000UL);  // canonical Sv39 "upper half"
-  l.add(0xfffffffffffffff0UL);  // start + length wraps around zero
+  l.add(0xffffffc000000000UL); // canonical Sv39 "upper half"
+  l.add(0xfffffffffffffff0UL); // start + length wraps around zero
   l.add(0xffffffffffffffffUL);
   l.add(guard);
   l.add(guard + 100);
   if (access == Access::KernelWrites) {
-    l.add(0);  // text: mapped, readable, not writable
+    l.add(0); // text: mapped, readable, not writable
     l.add(reinterpret_cast<uint64>(&text_marker));
   }
   return l;
@@ -138,7 +140,8 @@ AddrList bad_addrs(const char* s, Access access) {
 
 int write_file(const char* name, const void* data, int n) {
   int fd = open(name, O_CREATE | O_WRONLY | O_TRUNC);
-  if (fd < 0) return -1;
+  if (fd < 0)
+    return -1;
   int r = write(fd, data, n);
   close(fd);
   return r;
@@ -146,7 +149,8 @@ int write_file(const char* name, const void* data, int n) {
 
 int read_file(const char* name, void* out, int max) {
   int fd = open(name, O_RDONLY);
-  if (fd < 0) return -1;
+  if (fd < 0)
+    return -1;
   int n = read_all(fd, static_cast<char*>(out), max);
   close(fd);
   return n;
@@ -154,7 +158,8 @@ int read_file(const char* name, void* out, int max) {
 
 int file_size(const char* name) {
   struct stat st;
-  if (stat(name, &st) < 0) return -1;
+  if (stat(name, &st) < 0)
+    return -1;
   return static_cast<int>(st.size);
 }
 
@@ -167,7 +172,8 @@ int read_all(int fd, char* out, int max) {
   int total = 0;
   while (total < max) {
     int n = read(fd, out + total, max - total);
-    if (n <= 0) break;
+    if (n <= 0)
+      break;
     total += n;
   }
   return total;
@@ -182,7 +188,8 @@ void name_num(char* out, const char* prefix, int n) {
     digits[k++] = static_cast<char>('0' + n % 10);
     n /= 10;
   } while (n > 0);
-  while (k > 0) out[len++] = digits[--k];
+  while (k > 0)
+    out[len++] = digits[--k];
   out[len] = 0;
 }
 
@@ -191,10 +198,12 @@ int count_free_fds() {
   int n = 0;
   while (n < NOFILE) {
     int fd = dup(1);
-    if (fd < 0) break;
+    if (fd < 0)
+      break;
     fds[n++] = fd;
   }
-  for (int i = 0; i < n; i++) close(fds[i]);
+  for (int i = 0; i < n; i++)
+    close(fds[i]);
   return n;
 }
 
@@ -223,10 +232,11 @@ bool wait_gone(int pid) {
   struct memstat ms;
   for (int i = 0; i < 100; i++) {
     // memstat fails once the process is gone; kill fails once its slot is freed.
-    if (memstat(pid, &ms) != 0 && kill(pid) != 0) return true;
+    if (memstat(pid, &ms) != 0 && kill(pid) != 0)
+      return true;
     pause(1);
   }
   return false;
 }
 
-}  // namespace ut
+} // namespace ut

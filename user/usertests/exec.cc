@@ -1,41 +1,13 @@
 /* usertests: exec success and failure. */
 #include "user/usertests/usertests.h"
 
+#include "kernel/elf.h"
+
 using namespace ut;
 
 namespace {
 
 constexpr const char* kEcho = "/echo";
-
-// The ELF64 file and program headers, as far as exec reads them.
-struct ElfHeader {
-  uint8 ident[16];  // 0x7f 'E' 'L' 'F', class, data, version, ...
-  uint16 type;
-  uint16 machine;
-  uint32 version;
-  uint64 entry;
-  uint64 phoff;
-  uint64 shoff;
-  uint32 flags;
-  uint16 ehsize;
-  uint16 phentsize;
-  uint16 phnum;
-  uint16 shentsize;
-  uint16 shnum;
-  uint16 shstrndx;
-};
-struct ProgHeader {
-  uint32 type;
-  uint32 flags;
-  uint64 off;
-  uint64 vaddr;
-  uint64 paddr;
-  uint64 filesz;
-  uint64 memsz;
-  uint64 align;
-};
-static_assert(sizeof(ElfHeader) == 64);
-static_assert(sizeof(ProgHeader) == 56);
 
 struct ElfImage {
   ElfHeader eh;
@@ -46,17 +18,19 @@ struct ElfImage {
 ElfImage plausible_elf() {
   ElfImage img;
   memset(&img, 0, sizeof img);
-  const uint8 ident[] = {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little-endian */, 1};
-  memmove(img.eh.ident, ident, sizeof ident);
-  img.eh.type = 2;         // executable
-  img.eh.machine = 0xf3;   // RISC-V
+  img.eh.magic = kElfMagic;
+  img.eh.elf[0] = kElfClass64;
+  img.eh.elf[1] = kElfDataLittle;
+  img.eh.elf[2] = 1; // ELF version
+  img.eh.type = kElfTypeExec;
+  img.eh.machine = kElfMachineRiscv;
   img.eh.version = 1;
   img.eh.phoff = sizeof(ElfHeader);
   img.eh.ehsize = sizeof(ElfHeader);
   img.eh.phentsize = sizeof(ProgHeader);
   img.eh.phnum = 1;
-  img.ph.type = 1;   // PT_LOAD
-  img.ph.flags = 5;  // R X
+  img.ph.type = kElfProgLoad;
+  img.ph.flags = kElfProgFlagRead | kElfProgFlagExec;
   img.ph.filesz = sizeof img;
   img.ph.memsz = sizeof img;
   img.ph.align = PGSIZE;
@@ -65,7 +39,7 @@ ElfImage plausible_elf() {
 
 int sentinel = 7;
 
-}  // namespace
+} // namespace
 
 // exec fails, leaving the caller intact, for missing files and files that are not programs.
 void execbad(const char* s) {
@@ -76,14 +50,18 @@ void execbad(const char* s) {
   CHECK(exec("/no-such-program", argv) == -1);
   CHECK(write_file("execbad.txt", "#!/bin/sh\necho hi\n", 18) == 18);
   CHECK(write_file("execbad.0", "", 0) == 0);
-  CHECK(write_file("execbad.4", "\x7f" "ELF", 4) == 4);
+  CHECK(write_file("execbad.4",
+                   "\x7f"
+                   "ELF",
+                   4) == 4);
   CHECK(exec("execbad.txt", argv) == -1);
   CHECK(exec("execbad.4", argv) == -1);
   CHECK(sentinel == 7 && strcmp(heap, "still here") == 0);
 
-  const char* const kBad[] = {"/no-such-program", "execbad.txt", "execbad.0", "execbad.4",
-                              "/", "/console", ""};
-  for (const char* path : kBad) CHECKF(exec_fails(s, path, kArgv), "exec(\"%s\") did not fail", path);
+  const char* const kBad[] = {
+      "/no-such-program", "execbad.txt", "execbad.0", "execbad.4", "/", "/console", ""};
+  for (const char* path : kBad)
+    CHECKF(exec_fails(s, path, kArgv), "exec(\"%s\") did not fail", path);
   CHECK(unlink("execbad.txt") == 0);
   CHECK(unlink("execbad.0") == 0);
   CHECK(unlink("execbad.4") == 0);
@@ -96,15 +74,33 @@ void execelf(const char* s) {
   for (int c = 0; c < 8; c++) {
     ElfImage img = plausible_elf();
     switch (c) {
-      case 0: img.eh.phoff = 4096; break;                                 // headers past EOF
-      case 1: img.eh.phnum = 0xffff; break;                              // ditto, many of them
-      case 2: img.ph.memsz = img.ph.filesz / 2; break;                   // memsz < filesz
-      case 3: img.ph.vaddr = 0xfffffffffffff000UL; img.ph.memsz = 0x2000; break;  // wraps
-      case 4: img.ph.vaddr = 0x100; break;                               // not page-aligned
-      case 5: img.ph.filesz = img.ph.memsz = 0x10000; break;             // data past EOF
-      case 6: img.ph.vaddr = TRAPFRAME - PGSIZE; img.ph.memsz = 3 * PGSIZE; img.ph.filesz = 0;
-        break;                                                           // over the trap frame
-      case 7: img.ph.memsz = MAXVA; break;                               // bigger than memory
+    case 0:
+      img.eh.phoff = 4096;
+      break; // headers past EOF
+    case 1:
+      img.eh.phnum = 0xffff;
+      break; // ditto, many of them
+    case 2:
+      img.ph.memsz = img.ph.filesz / 2;
+      break; // memsz < filesz
+    case 3:
+      img.ph.vaddr = 0xfffffffffffff000UL;
+      img.ph.memsz = 0x2000;
+      break; // wraps
+    case 4:
+      img.ph.vaddr = 0x100;
+      break; // not page-aligned
+    case 5:
+      img.ph.filesz = img.ph.memsz = 0x10000;
+      break; // data past EOF
+    case 6:
+      img.ph.vaddr = TRAPFRAME - PGSIZE;
+      img.ph.memsz = 3 * PGSIZE;
+      img.ph.filesz = 0;
+      break; // over the trap frame
+    case 7:
+      img.ph.memsz = MAXVA;
+      break; // bigger than memory
     }
     CHECK(write_file("execelf.bin", &img, sizeof img) == sizeof img);
     CHECKF(exec_fails(s, "execelf.bin", kArgv), "bad ELF case %d did not fail", c);
@@ -178,7 +174,7 @@ void leakloop(const char* s) {
   big[PGSIZE + 10] = 0;
   const char* long_argv[] = {"echo", big, nullptr};
   char* end = fresh_end(s);
-  auto** open_argv = reinterpret_cast<const char**>(end - sizeof(char*));  // no terminator
+  auto** open_argv = reinterpret_cast<const char**>(end - sizeof(char*)); // no terminator
 
   struct memstat before = mine(s);
   int free_fds = count_free_fds();
@@ -188,7 +184,7 @@ void leakloop(const char* s) {
     CHECK(exec(kEcho, const_cast<char**>(long_argv)) == -1);
     open_argv[0] = "echo";
     CHECK(exec(kEcho, const_cast<char**>(open_argv)) == -1);
-    memmove(end - 3, "abc", 3);  // unterminated
+    memmove(end - 3, "abc", 3); // unterminated
     CHECK(open(end - 3, O_RDONLY) == -1);
     CHECK(pipe(reinterpret_cast<int*>(end - 4)) == -1);
   }

@@ -15,8 +15,10 @@ struct stat fstat_of(const char* s, int fd) {
 // True if the directory entry's name (up to DIRSIZ bytes, maybe without NUL) is name.
 bool dirent_is(const struct dirent& de, const char* name) {
   for (int i = 0; i < DIRSIZ; i++) {
-    if (de.name[i] != name[i]) return false;
-    if (name[i] == 0) return true;
+    if (de.name[i] != name[i])
+      return false;
+    if (name[i] == 0)
+      return true;
   }
   return name[DIRSIZ] == 0;
 }
@@ -27,14 +29,16 @@ struct stat stat_of(const char* s, const char* path) {
   return st;
 }
 
-}  // namespace
+} // namespace
 
 // Create, write, read back; O_TRUNC empties a file, O_CREATE alone keeps it.
 void createread(const char* s) {
-  for (int i = 0; i < 520; i++) buf[i] = static_cast<char>('a' + i % 26);
+  for (int i = 0; i < 520; i++)
+    buf[i] = static_cast<char>('a' + i % 26);
   int fd = open("cr.f", O_CREATE | O_RDWR | O_TRUNC);
   CHECK(fd >= 0);
-  for (int i = 0; i < 20; i++) CHECK(write(fd, buf + i * 26, 26) == 26);
+  for (int i = 0; i < 20; i++)
+    CHECK(write(fd, buf + i * 26, 26) == 26);
   CHECK(fstat_of(s, fd).size == 520);
   close(fd);
   CHECK(read_file("cr.f", big, 1000) == 520);
@@ -128,7 +132,8 @@ void bigwrite(const char* s) {
     int fd = open("bigw.f", O_CREATE | O_RDWR | O_TRUNC);
     CHECK(fd >= 0);
     memset(buf, sz & 0xff, sz);
-    for (int i = 0; i < 2; i++) CHECKF(write(fd, buf, sz) == sz, "write of %d bytes failed", sz);
+    for (int i = 0; i < 2; i++)
+      CHECKF(write(fd, buf, sz) == sz, "write of %d bytes failed", sz);
     close(fd);
     CHECK(file_size("bigw.f") == 2 * sz);
   }
@@ -166,7 +171,7 @@ void links(const char* s) {
   CHECK(read_file("lk.b", buf, 10) == 5 && memcmp(buf, "hello", 5) == 0);
 
   CHECK(link("lk.b", "lk.b") == -1);
-  CHECK(link("lk.a", "lk.c") == -1);  // source gone
+  CHECK(link("lk.a", "lk.c") == -1); // source gone
   CHECK(link(".", "lk.dot") == -1);
   CHECK(mkdir("lkdir") == 0);
   CHECK(link("lkdir", "lk.d") == -1);
@@ -208,9 +213,10 @@ void dirs(const char* s) {
   });
   CHECK(st == 0);
 
-  CHECK(unlink("dd") == -1);  // not empty
+  CHECK(unlink("dd") == -1); // not empty
   const char* const kNever[] = {".", "..", "dd/.", "dd/..", "dd/ee/.", "dd/ee/.."};
-  for (const char* p : kNever) CHECKF(unlink(p) == -1, "unlink(\"%s\") succeeded", p);
+  for (const char* p : kNever)
+    CHECKF(unlink(p) == -1, "unlink(\"%s\") succeeded", p);
   CHECK(open("dd/ff/x", O_CREATE | O_RDWR) == -1);
   CHECK(mkdir("dd/ff/x") == -1);
   CHECK(chdir("dd/ff") == -1);
@@ -242,17 +248,22 @@ void dirread(const char* s) {
     int live = 0, index = 0;
     bool saw_a = false, saw_bb = false;
     while (read(fd, &de, sizeof de) == sizeof de) {
-      if (index == 0) CHECK(de.inum == self.ino && dirent_is(de, "."));
-      if (index == 1) CHECK(de.inum == parent.ino && dirent_is(de, ".."));
+      if (index == 0)
+        CHECK(de.inum == self.ino && dirent_is(de, "."));
+      if (index == 1)
+        CHECK(de.inum == parent.ino && dirent_is(de, ".."));
       index++;
-      if (de.inum == 0) continue;
+      if (de.inum == 0)
+        continue;
       live++;
-      if (dirent_is(de, "a")) saw_a = de.inum == a.ino;
-      if (dirent_is(de, "bb")) saw_bb = true;
+      if (dirent_is(de, "a"))
+        saw_a = de.inum == a.ino;
+      if (dirent_is(de, "bb"))
+        saw_bb = true;
     }
     close(fd);
-    CHECKF(live == 4 - round && saw_a == (round == 0) && saw_bb, "round %d: %d live entries",
-           round, live);
+    CHECKF(live == 4 - round && saw_a == (round == 0) && saw_bb, "round %d: %d live entries", round,
+           live);
     CHECK(unlink("drd/a") == (round == 0 ? 0 : -1));
   }
   CHECK(unlink("drd/bb") == 0);
@@ -276,10 +287,12 @@ void dupoffset(const char* s) {
   int free_fds = count_free_fds();
   CHECK(free_fds > 0 && free_fds < NOFILE);
   int n = 0;
-  while (dup(fd) >= 0) n++;
+  while (dup(fd) >= 0)
+    n++;
   CHECK(n == free_fds);
   for (int i = 0; i < NOFILE; i++)
-    if (i > 2 && i != fd) close(i);
+    if (i > 2 && i != fd)
+      close(i);
   CHECK(close(fd) == 0);
   CHECK(write(fd2, "x", 1) == -1);
   CHECK(unlink("dup.f") == 0);
@@ -303,7 +316,7 @@ void devices(const char* s) {
   CHECK(f.type == T_FILE && f.size == 5 && f.nlink == 1 && f.dev == ROOTDEV && f.ino != ROOTINO);
   CHECK(unlink("dev.f") == 0);
 
-  CHECK(mknod("dev.con", 1, 0) == 0);  // major 1 is the console
+  CHECK(mknod("dev.con", 1, 0) == 0); // major 1 is the console
   CHECK(mknod("dev.con", 1, 0) == -1);
   CHECK(stat_of(s, "dev.con").type == T_DEVICE);
   fd = open("dev.con", O_WRONLY);
@@ -358,9 +371,11 @@ void iref(const char* s) {
   CHECK(write_file("ir.f", "x", 1) == 1);
   int fds[NOFILE];
   int n = 0;
-  while (n < NOFILE && (fds[n] = open("ir.f", O_RDONLY)) >= 0) n++;
+  while (n < NOFILE && (fds[n] = open("ir.f", O_RDONLY)) >= 0)
+    n++;
   CHECK(n > 0);
-  for (int i = 0; i < n; i++) close(fds[i]);
+  for (int i = 0; i < n; i++)
+    close(fds[i]);
   CHECK(unlink("ir.f") == 0);
 }
 
@@ -372,8 +387,10 @@ void cwdremoved(const char* s) {
       CHECK(mkdir("cwr") == 0);
       CHECK(chdir("cwr") == 0);
       CHECK(unlink("../cwr") == 0);
-      if (i == 1) CHECK(run_child(s, [] {}) == 0);  // the child shares the dead cwd
-      if (i == 2) CHECK(open("new", O_CREATE | O_RDWR) < 0);  // a removed directory takes no names
+      if (i == 1)
+        CHECK(run_child(s, [] {}) == 0); // the child shares the dead cwd
+      if (i == 2)
+        CHECK(open("new", O_CREATE | O_RDWR) < 0); // a removed directory takes no names
     });
     CHECK(st == 0);
     CHECK(!exists("cwr"));

@@ -19,7 +19,7 @@ void entry_name(const struct dirent& de, char* out) {
   out[DIRSIZ] = 0;
 }
 
-}  // namespace
+} // namespace
 
 // Concurrent creates of the same names make one entry each; concurrent unlinks remove each once.
 void concreate(const char* s) {
@@ -52,22 +52,26 @@ void concreate(const char* s) {
   struct dirent de;
   char entry[DIRSIZ + 1];
   while (read(fd, &de, sizeof de) == sizeof de) {
-    if (de.inum == 0) continue;
+    if (de.inum == 0)
+      continue;
     entry_name(de, entry);
-    if (strcmp(entry, ".") == 0 || strcmp(entry, "..") == 0) continue;
+    if (strcmp(entry, ".") == 0 || strcmp(entry, "..") == 0)
+      continue;
     int i = atoi(entry + 1);
     CHECKF(entry[0] == 'N' && i >= 0 && i < kNames, "unexpected entry %s", entry);
     seen[i]++;
   }
   close(fd);
-  for (int i = 0; i < kNames; i++) CHECKF(seen[i] == 1, "N%d has %d entries", i, seen[i]);
+  for (int i = 0; i < kNames; i++)
+    CHECKF(seen[i] == 1, "N%d has %d entries", i, seen[i]);
 
   for (int p = 0; p < kProcs; p++) {
     if (xfork(s) == 0) {
       int removed = 0;
       for (int k = 0; k < kNames; k++) {
         name_num(name, "cc/N", (k * 7 + p * 13) % kNames);
-        if (unlink(name) == 0) removed++;
+        if (unlink(name) == 0)
+          removed++;
       }
       exit(removed);
     }
@@ -93,7 +97,8 @@ void fourfiles(const char* s) {
       int fd = open(name, O_CREATE | O_RDWR | O_TRUNC);
       CHECK(fd >= 0);
       memset(buf, '0' + f, kSize);
-      for (int i = 0; i < kWrites; i++) CHECK(write(fd, buf, kSize) == kSize);
+      for (int i = 0; i < kWrites; i++)
+        CHECK(write(fd, buf, kSize) == kSize);
       exit(0);
     }
   }
@@ -102,7 +107,8 @@ void fourfiles(const char* s) {
     name_num(name, "4f.", f);
     int n = read_file(name, buf, kBufSize);
     CHECKF(n == kWrites * kSize, "%s has %d bytes", name, n);
-    for (int i = 0; i < n; i++) CHECKF(buf[i] == '0' + f, "%s byte %d is %c", name, i, buf[i]);
+    for (int i = 0; i < n; i++)
+      CHECKF(buf[i] == '0' + f, "%s byte %d is %c", name, i, buf[i]);
     CHECK(unlink(name) == 0);
   }
 }
@@ -136,7 +142,8 @@ void createdelete(const char* s) {
       name_num(name, prefix, i);
       bool deleted = i >= 1 && 2 * i < kFiles;
       CHECKF(exists(name) != deleted, "%s %s", name, deleted ? "survived" : "is missing");
-      if (!deleted) CHECK(unlink(name) == 0);
+      if (!deleted)
+        CHECK(unlink(name) == 0);
     }
   }
   CHECK(unlink("cd") == 0);
@@ -151,8 +158,10 @@ void sharedfd(const char* s) {
   char c = pid == 0 ? 'c' : 'p';
   char chunk[kSize];
   memset(chunk, c, kSize);
-  for (int i = 0; i < kWrites; i++) CHECKF(write(fd, chunk, kSize) == kSize, "%c: write %d", c, i);
-  if (pid == 0) exit(0);
+  for (int i = 0; i < kWrites; i++)
+    CHECKF(write(fd, chunk, kSize) == kSize, "%c: write %d", c, i);
+  if (pid == 0)
+    exit(0);
   CHECK(xwait(s, pid) == 0);
   close(fd);
   fd = open("sharedfd", O_RDONLY);
@@ -216,17 +225,22 @@ void linkunlink(const char* s) {
     name_num(name, "lu/", static_cast<int>(r % kNames));
     name_num(other, "lu/", static_cast<int>((r >> 8) % kNames));
     switch ((r >> 16) % 3) {
-      case 0: {
-        int fd = open(name, O_CREATE | O_RDWR);
-        CHECKF(fd >= 0, "create %s failed", name);
-        close(fd);
-        break;
-      }
-      case 1: link(other, name); break;
-      case 2: unlink(name); break;
+    case 0: {
+      int fd = open(name, O_CREATE | O_RDWR);
+      CHECKF(fd >= 0, "create %s failed", name);
+      close(fd);
+      break;
+    }
+    case 1:
+      link(other, name);
+      break;
+    case 2:
+      unlink(name);
+      break;
     }
   }
-  if (pid == 0) exit(0);
+  if (pid == 0)
+    exit(0);
   CHECK(xwait(s, pid) == 0);
   for (int i = 0; i < kNames; i++) {
     name_num(name, "lu/", i);

@@ -14,7 +14,8 @@ constexpr Policy kExplicit[] = {{"sbrklazy", sbrklazy}, {"sbrkeager", sbrkeager}
 
 bool all_zero(const char* p, int n) {
   for (int i = 0; i < n; i++)
-    if (p[i] != 0) return false;
+    if (p[i] != 0)
+      return false;
   return true;
 }
 
@@ -22,11 +23,12 @@ bool all_zero(const char* p, int n) {
 __attribute__((noinline)) int deep(int n) {
   volatile char frame[512];
   frame[n % 512] = static_cast<char>(n);
-  if (n == 0) return 0;
+  if (n == 0)
+    return 0;
   return deep(n - 1) + frame[n % 512];
 }
 
-}  // namespace
+} // namespace
 
 // sbrk(0) is the break; every policy grows, shrinks and regrows, returning zeroed memory.
 void sbrkbasic(const char* s) {
@@ -50,7 +52,8 @@ void sbrkbasic(const char* s) {
       CHECKF(q == b0 + i, "%s: one-byte steps not contiguous", p.name);
       *q = static_cast<char>(i);
     }
-    for (int i = 0; i < 100; i++) CHECK(b0[i] == static_cast<char>(i));
+    for (int i = 0; i < 100; i++)
+      CHECK(b0[i] == static_cast<char>(i));
     CHECK(sbrk(-100) == b0 + 100);
   }
 }
@@ -263,10 +266,12 @@ void sbrkfork(const char* s) {
   constexpr int kEager = 4 * kMiB;
   char* lazy = sbrklazy(kLazy);
   CHECK(lazy != SBRK_ERROR);
-  for (int off = 0; off < kLazy; off += 64 * PGSIZE) lazy[off] = static_cast<char>(off >> 18);
+  for (int off = 0; off < kLazy; off += 64 * PGSIZE)
+    lazy[off] = static_cast<char>(off >> 18);
   char* eager = sbrkeager(kEager);
   CHECK(eager != SBRK_ERROR);
-  for (int off = 0; off < kEager; off += PGSIZE) eager[off] = static_cast<char>(off >> 12);
+  for (int off = 0; off < kEager; off += PGSIZE)
+    eager[off] = static_cast<char>(off >> 12);
   uint64 parent_resident = mine(s).resident;
 
   int pid = xfork(s);
@@ -288,7 +293,8 @@ void sbrkfork(const char* s) {
   CHECK(xwait(s, pid) == 0);
   for (int off = 0; off < kLazy; off += 64 * PGSIZE)
     CHECKF(lazy[off] == static_cast<char>(off >> 18), "child's write reached the parent");
-  for (int off = 0; off < kEager; off += PGSIZE) CHECK(eager[off] == static_cast<char>(off >> 12));
+  for (int off = 0; off < kEager; off += PGSIZE)
+    CHECK(eager[off] == static_cast<char>(off >> 12));
   CHECK(sbrk(-kEager) != SBRK_ERROR);
   CHECK(sbrk(-kLazy) != SBRK_ERROR);
 }
@@ -323,7 +329,8 @@ void lazyfault(const char* s) {
   struct memstat ms1 = mine(s);
   CHECK(ms1.resident == ms0.resident);
   CHECK(ms1.sz == ms0.sz + 16 * PGSIZE);
-  for (int i = 0; i < 16; i++) CHECKF(pgpte(p + i * PGSIZE) == 0, "lazy page %d is mapped", i);
+  for (int i = 0; i < 16; i++)
+    CHECKF(pgpte(p + i * PGSIZE) == 0, "lazy page %d is mapped", i);
 
   CHECK(p[5 * PGSIZE] == 0);
   struct memstat ms2 = mine(s);
@@ -355,7 +362,8 @@ void lazyfault(const char* s) {
 
 // Syscall buffers in untouched lazy pages are faulted in by copyin, copyout and copyinstr.
 void lazysyscall(const char* s) {
-  for (int i = 0; i < 2 * PGSIZE; i++) big[i] = static_cast<char>(i * 7 + 3);
+  for (int i = 0; i < 2 * PGSIZE; i++)
+    big[i] = static_cast<char>(i * 7 + 3);
   CHECK(write_file("lazy.f", big, 2 * PGSIZE) == 2 * PGSIZE);
   char* b0 = align_break(s);
   char* p = sbrklazy(8 * PGSIZE);
@@ -366,7 +374,7 @@ void lazysyscall(const char* s) {
   CHECKF(read(fd, p + PGSIZE - 100, 2 * PGSIZE) == 2 * PGSIZE, "read into lazy pages failed");
   CHECK(memcmp(p + PGSIZE - 100, big, 2 * PGSIZE) == 0);
 
-  auto* st = reinterpret_cast<struct stat*>(p + 4 * PGSIZE - 8);  // straddles two lazy pages
+  auto* st = reinterpret_cast<struct stat*>(p + 4 * PGSIZE - 8); // straddles two lazy pages
   CHECK(fstat(fd, st) == 0);
   CHECK(st->size == 2 * PGSIZE && st->type == T_FILE);
   close(fd);
@@ -391,7 +399,8 @@ void lazysyscall(const char* s) {
 
   int* status = reinterpret_cast<int*>(sbrklazy(PGSIZE));
   int pid = xfork(s);
-  if (pid == 0) exit(5);
+  if (pid == 0)
+    exit(5);
   CHECK(wait(status) == pid);
   CHECK(*status == 5);
 
@@ -413,14 +422,14 @@ void lazyshrink(const char* s) {
   struct memstat ms0 = mine(s);
   char* p = sbrklazy(kSize);
   CHECK(p != SBRK_ERROR);
-  for (int off = 0; off < kSize; off += 64 * PGSIZE) p[off] = 1;
+  for (int off = 0; off < kSize; off += 64 * PGSIZE)
+    p[off] = 1;
   struct memstat ms1 = mine(s);
   CHECK(ms1.resident == ms0.resident + kSize / (64 * PGSIZE));
   CHECK(sbrk(-kSize) == p + kSize);
   struct memstat ms2 = mine(s);
   CHECK(ms2.resident == ms0.resident);
-  CHECKF(pages_back(ms0, ms2), "free pages %lu before, %lu after", ms0.free_pages,
-         ms2.free_pages);
+  CHECKF(pages_back(ms0, ms2), "free pages %lu before, %lu after", ms0.free_pages, ms2.free_pages);
   CHECK(pgpte(p) == 0);
 }
 
@@ -435,9 +444,15 @@ void kernmem(const char* s) {
 
 // Loads, stores and jumps to the trap frame, trampoline, MAXVA and beyond kill the process.
 void highmem(const char* s) {
-  constexpr uint64 kAddrs[] = {TRAPFRAME,  TRAPFRAME + 100,       TRAMPOLINE,
-                               MAXVA - 1,  MAXVA,                 MAXVA + PGSIZE,
-                               MAXVA << 1, 0x8000000000000000UL, 0xffffffc000000000UL,
+  constexpr uint64 kAddrs[] = {TRAPFRAME,
+                               TRAPFRAME + 100,
+                               TRAMPOLINE,
+                               MAXVA - 1,
+                               MAXVA,
+                               MAXVA + PGSIZE,
+                               MAXVA << 1,
+                               0x8000000000000000UL,
+                               0xffffffc000000000UL,
                                0xffffffffffffffffUL};
   for (uint64 a : kAddrs) {
     CHECKF(killed(s, [a] { load(a); }), "load from %lx did not kill", a);
@@ -470,7 +485,7 @@ void execheap(const char* s) {
   for (const Policy& p : kExplicit) {
     auto* code = reinterpret_cast<uint32*>(p.grow(PGSIZE));
     CHECK(code != reinterpret_cast<uint32*>(SBRK_ERROR));
-    code[0] = 0x00008067;  // ret
+    code[0] = 0x00008067; // ret
     asm volatile("fence.i" ::: "memory");
     CHECK(!(pgpte(code) & PTE_X));
     CHECKF(killed(s, [code] { reinterpret_cast<void (*)()>(opaque(code))(); }),
@@ -481,7 +496,7 @@ void execheap(const char* s) {
 namespace {
 char bss_block[3 * PGSIZE + 11];
 int data_word = 0x5eed1234;
-}  // namespace
+} // namespace
 
 // exec zeroes bss and loads initialized data.
 void bsszero(const char* s) {
@@ -504,9 +519,12 @@ void mallocfree(const char* s) {
       memset(blocks[i], i, 16 + i * 97);
     }
     for (int i = 0; i < 64; i++)
-      for (int j = 0; j < 16 + i * 97; j++) CHECKF(blocks[i][j] == i, "block %d overlaps", i);
-    for (int i = 0; i < 64; i++) free(blocks[i]);
-    if (round == 0) after_first = sbrk(0);
+      for (int j = 0; j < 16 + i * 97; j++)
+        CHECKF(blocks[i][j] == i, "block %d overlaps", i);
+    for (int i = 0; i < 64; i++)
+      free(blocks[i]);
+    if (round == 0)
+      after_first = sbrk(0);
   }
   CHECKF(sbrk(0) - after_first <= after_first - start, "malloc does not reuse freed memory");
   char* m = static_cast<char*>(malloc(kMiB));

@@ -14,7 +14,8 @@ void pipebasic(const char* s) {
     close(fds[0]);
     int seq = 0;
     for (int n = 0; n < kChunks; n++) {
-      for (int i = 0; i < kChunk; i++) buf[i] = static_cast<char>(seq++);
+      for (int i = 0; i < kChunk; i++)
+        buf[i] = static_cast<char>(seq++);
       CHECK(write(fds[1], buf, kChunk) == kChunk);
     }
     exit(0);
@@ -44,8 +45,10 @@ void pipebig(const char* s) {
     Rng sizes{1}, data{2};
     for (int sent = 0; sent < kTotal;) {
       int n = 1 + static_cast<int>(sizes.next() % kBufSize);
-      if (n > kTotal - sent) n = kTotal - sent;
-      for (int i = 0; i < n; i++) buf[i] = static_cast<char>(data.next());
+      if (n > kTotal - sent)
+        n = kTotal - sent;
+      for (int i = 0; i < n; i++)
+        buf[i] = static_cast<char>(data.next());
       CHECK(write(fds[1], buf, n) == n);
       sent += n;
     }
@@ -69,7 +72,8 @@ void pipebig(const char* s) {
     if (xfork(s) == 0) {
       close(fds[0]);
       memset(buf, 'A' + w, 100);
-      for (int sent = 0; sent < kEach; sent += 100) CHECK(write(fds[1], buf, 100) == 100);
+      for (int sent = 0; sent < kEach; sent += 100)
+        CHECK(write(fds[1], buf, 100) == 100);
       exit(0);
     }
   }
@@ -140,13 +144,15 @@ void pipelimit(const char* s) {
     int n = 0;
     for (;;) {
       CHECK(n + 2 <= NOFILE + 2);
-      if (pipe(fds + n) < 0) break;
+      if (pipe(fds + n) < 0)
+        break;
       n += 2;
     }
     CHECKF(n == start - start % 2, "%d pipe descriptors with %d free", n, start);
     CHECKF(count_free_fds() == start - n, "the failed pipe() leaked a descriptor");
     CHECK(write(fds[n - 1], "z", 1) == 1 && read(fds[n - 2], buf, 1) == 1 && buf[0] == 'z');
-    for (int i = 0; i < n; i++) CHECK(close(fds[i]) == 0);
+    for (int i = 0; i < n; i++)
+      CHECK(close(fds[i]) == 0);
     CHECK(count_free_fds() == start);
   }
 }
@@ -164,9 +170,10 @@ void nfile(const char* s) {
         close(counts[0]);
         close(go[1]);
         int n = 0;
-        while (open("nfile.f", O_RDONLY) >= 0) n++;
+        while (open("nfile.f", O_RDONLY) >= 0)
+          n++;
         write(counts[1], &n, sizeof n);
-        read(go[0], buf, 1);  // hold the files until the parent has counted
+        read(go[0], buf, 1); // hold the files until the parent has counted
         exit(0);
       }
     }
@@ -179,10 +186,12 @@ void nfile(const char* s) {
     }
     close(go[1]);
     close(counts[0]);
-    for (int k = 0; k < kKids; k++) CHECK(wait(nullptr) > 0);
+    for (int k = 0; k < kKids; k++)
+      CHECK(wait(nullptr) > 0);
     CHECKF(total <= NFILE, "%d files open at once, NFILE is %d", total, NFILE);
     CHECKF(total < kKids * (NOFILE - 5), "the file table never filled (%d open)", total);
-    if (round == 0) first_total = total;
+    if (round == 0)
+      first_total = total;
     CHECKF(total == first_total, "round 2 opened %d files, round 1 %d", total, first_total);
   }
   CHECK(read_file("nfile.f", buf, 10) == 1);

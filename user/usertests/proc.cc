@@ -18,22 +18,26 @@ void kill_and_reap(const char* s, int pid, const char* what) {
   CHECKF(st == -1, "%s: killed child exited with %d", what, st);
 }
 
-}  // namespace
+} // namespace
 
 // fork fails cleanly once the process table is full; every child is reaped; then fork works.
 void forkfull(const char* s) {
   int n = 0;
   for (; n < NPROC; n++) {
     int pid = fork();
-    if (pid < 0) break;
-    if (pid == 0) exit(0);
+    if (pid < 0)
+      break;
+    if (pid == 0)
+      exit(0);
   }
   CHECKF(n < NPROC, "%d forks succeeded with NPROC %d", n, NPROC);
   CHECKF(n >= NPROC - 8, "only %d forks succeeded", n);
   int pid = fork();
-  if (pid == 0) exit(0);
+  if (pid == 0)
+    exit(0);
   CHECKF(pid < 0, "fork succeeded with the table full of zombies");
-  for (int i = 0; i < n; i++) CHECKF(wait(nullptr) > 0, "wait %d of %d failed", i, n);
+  for (int i = 0; i < n; i++)
+    CHECKF(wait(nullptr) > 0, "wait %d of %d failed", i, n);
   CHECK(wait(nullptr) == -1);
   CHECK(run_child(s, [] {}) == 0);
 }
@@ -47,13 +51,15 @@ void exitwait(const char* s) {
   const int kCodes[] = {0, 1, 42, 255, 256, -7, 0x7fffffff};
   for (int code : kCodes) {
     int pid = xfork(s);
-    if (pid == 0) exit(code);
+    if (pid == 0)
+      exit(code);
     st = xwait(s, pid);
     CHECKF(st == code, "exit(%d) reached wait as %d", code, st);
   }
   for (int i = 0; i < 100; i++) {
     int pid = xfork(s);
-    if (pid == 0) exit(i);
+    if (pid == 0)
+      exit(i);
     CHECK(xwait(s, pid) == i);
   }
   // Several children at once: each pid comes back with its own status.
@@ -68,7 +74,8 @@ void exitwait(const char* s) {
   for (int n = 0; n < 5; n++) {
     int pid = wait(&st);
     int i = 0;
-    while (i < 5 && pids[i] != pid) i++;
+    while (i < 5 && pids[i] != pid)
+      i++;
     CHECKF(i < 5 && st == 10 + i, "wait returned pid %d status %d", pid, st);
     pids[i] = -1;
   }
@@ -104,7 +111,7 @@ void killstatus(const char* s) {
   pid = xfork(s);
   if (pid == 0) {
     write(ready[1], "r", 1);
-    read(block[0], buf, 1);  // nothing is ever written
+    read(block[0], buf, 1); // nothing is ever written
     exit(0);
   }
   await_ready(s, ready[0]);
@@ -114,7 +121,8 @@ void killstatus(const char* s) {
   pid = xfork(s);
   if (pid == 0) {
     write(ready[1], "r", 1);
-    for (;;) write(block[1], buf, kBufSize);  // nobody reads
+    for (;;)
+      write(block[1], buf, kBufSize); // nobody reads
   }
   await_ready(s, ready[0]);
   pause(2);
@@ -143,12 +151,14 @@ void killstatus(const char* s) {
 void killself(const char* s) {
   int st = run_child(s, [] {
     kill(getpid());
-    for (int i = 0; i < 100; i++) getpid();
+    for (int i = 0; i < 100; i++)
+      getpid();
     exit(0);
   });
   CHECKF(st == -1, "self-killed child exited with %d", st);
   int pid = xfork(s);
-  if (pid == 0) exit(0);
+  if (pid == 0)
+    exit(0);
   CHECK(xwait(s, pid) == 0);
   CHECKF(kill(pid) == -1, "kill of reaped pid %d succeeded", pid);
   CHECK(kill(0x7fffffff) == -1);
@@ -162,8 +172,10 @@ void orphans(const char* s) {
     if (pid == 0) {
       for (int tries = 0; tries < 50; tries++) {
         int g = fork();
-        if (g == 0) exit(0);
-        if (g > 0) exit(0);
+        if (g == 0)
+          exit(0);
+        if (g > 0)
+          exit(0);
         pause(1);
       }
       exit(1);
@@ -171,7 +183,7 @@ void orphans(const char* s) {
     CHECKF(xwait(s, pid) == 0, "round %d: no process slot (orphans not reaped?)", i);
   }
   int g = make_orphan(s);
-  CHECK(wait(nullptr) == -1);  // the grandchild is not ours
+  CHECK(wait(nullptr) == -1); // the grandchild is not ours
   CHECKF(wait_gone(g), "orphan %d never went away", g);
 }
 

@@ -15,7 +15,8 @@ int fill_disk(int* files) {
   while (*files < 1000) {
     name_num(name, "df/", *files);
     int fd = open(name, O_CREATE | O_WRONLY | O_TRUNC);
-    if (fd < 0) return blocks;
+    if (fd < 0)
+      return blocks;
     *files += 1;
     for (int b = 0; b < static_cast<int>(MAXFILE); b++) {
       if (write(fd, buf, BSIZE) != BSIZE) {
@@ -37,7 +38,7 @@ void remove_numbered(const char* s, const char* prefix, int n) {
   }
 }
 
-}  // namespace
+} // namespace
 
 // Writing until the disk is full fails cleanly; deleting the files gives all the space back.
 void diskfull(const char* s) {
@@ -53,7 +54,8 @@ void diskfull(const char* s) {
     close(fd);
     CHECK(unlink("df/extra") == 0);
   }
-  if (mkdir("df/sub") == 0) CHECK(unlink("df/sub") == 0);
+  if (mkdir("df/sub") == 0)
+    CHECK(unlink("df/sub") == 0);
   // An unlinked file keeps its blocks while open; the last close frees them.
   fd = open("df/0", O_RDONLY);
   CHECK(fd >= 0 && unlink("df/0") == 0);
@@ -108,11 +110,13 @@ void inodefull(const char* s) {
     for (; n < 5000; n++) {
       name_num(name, "if/", n);
       int fd = open(name, O_CREATE | O_RDWR);
-      if (fd < 0) break;
+      if (fd < 0)
+        break;
       close(fd);
     }
     CHECKF(n > 20 && n < 5000, "created %d files before running out of inodes", n);
-    if (round == 0) first = n;
+    if (round == 0)
+      first = n;
     CHECKF(n == first, "round 1 created %d files, round 2 %d", first, n);
     remove_numbered(s, "if/", n);
   }
@@ -153,7 +157,8 @@ void memexhaust(const char* s) {
   if (worker == 0) {
     read(go_worker[0], buf, 1);
     int sum = 0;
-    for (int i = 0; i < 1000; i++) sum += i;
+    for (int i = 0; i < 1000; i++)
+      sum += i;
     write(result[1], &sum, sizeof sum);
     exit(0);
   }
@@ -161,23 +166,28 @@ void memexhaust(const char* s) {
   if (toucher == 0) {
     char* p = sbrklazy(16 * kMiB);
     read(go_toucher[0], buf, 1);
-    for (int off = 0; off < 16 * kMiB; off += PGSIZE) p[off] = 1;
+    for (int off = 0; off < 16 * kMiB; off += PGSIZE)
+      p[off] = 1;
     exit(0);
   }
   int hog = xfork(s);
   if (hog == 0) {
     char* start = sbrk(0);
     uint64 grown = grow_until_failure(sbrkeager, kMiB);
-    for (uint64 off = 0; off < grown; off += PGSIZE) start[off] = 1;
+    for (uint64 off = 0; off < grown; off += PGSIZE)
+      start[off] = 1;
     write(full[1], "F", 1);
-    for (;;) pause(100);  // hold everything until killed
+    for (;;)
+      pause(100); // hold everything until killed
   }
   CHECK(read(full[0], buf, 1) == 1);
   CHECKF(mine(s).free_pages < before.total_pages / 16, "memory was not exhausted");
 
   int pid = fork();
-  if (pid == 0) exit(0);
-  if (pid > 0) CHECK(xwait(s, pid) == 0);
+  if (pid == 0)
+    exit(0);
+  if (pid > 0)
+    CHECK(xwait(s, pid) == 0);
 
   write(go_toucher[1], "t", 1);
   int st = xwait(s, toucher);
@@ -200,8 +210,10 @@ void lazyoom(const char* s) {
   struct memstat before = mine(s);
   int st = run_child(s, [] {
     char* p = sbrklazy(256 * kMiB);
-    if (p == SBRK_ERROR) exit(2);
-    for (int off = 0; off < 256 * kMiB; off += PGSIZE) p[off] = 1;
+    if (p == SBRK_ERROR)
+      exit(2);
+    for (int off = 0; off < 256 * kMiB; off += PGSIZE)
+      p[off] = 1;
   });
   CHECKF(st == -1, "touching 256 MiB ended with status %d", st);
   struct memstat after = mine(s);
@@ -218,7 +230,8 @@ void manyforks(const char* s) {
       if (xfork(s) == 0) {
         for (int g = 0; g < kGrandkids; g++) {
           int pid = xfork(s);
-          if (pid == 0) exit(g);
+          if (pid == 0)
+            exit(g);
           CHECK(xwait(s, pid) == g);
         }
         exit(0);
@@ -257,10 +270,12 @@ void hugefork(const char* s) {
   CHECK(grown >= PHYSTOP - KERNBASE);
   uint64 marks[] = {reinterpret_cast<uint64>(b0), reinterpret_cast<uint64>(b0) + grown / 2,
                     reinterpret_cast<uint64>(b0) + grown - 1};
-  for (int i = 0; i < 3; i++) store(marks[i], static_cast<char>('A' + i));
+  for (int i = 0; i < 3; i++)
+    store(marks[i], static_cast<char>('A' + i));
   for (int round = 0; round < 5; round++) {
     int st = run_child(s, [&marks, s] {
-      for (int i = 0; i < 3; i++) CHECK(load(marks[i]) == 'A' + i);
+      for (int i = 0; i < 3; i++)
+        CHECK(load(marks[i]) == 'A' + i);
       CHECK(load(marks[1] + PGSIZE) == 0);
       store(marks[2], 'z');
     });

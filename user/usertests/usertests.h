@@ -20,44 +20,49 @@
 #include "user/user.h"
 
 /* Report a failure of the running test (its name is `s`) and end it. */
-#define FAIL(...)                                       \
-  do {                                                  \
-    printf("%s: %s:%d: ", s, __FILE__, __LINE__);       \
-    printf(__VA_ARGS__);                                \
-    printf("\n");                                       \
-    exit(1);                                            \
+#define FAIL(...)                                                                                  \
+  do {                                                                                             \
+    printf("%s: %s:%d: ", s, __FILE__, __LINE__);                                                  \
+    printf(__VA_ARGS__);                                                                           \
+    printf("\n");                                                                                  \
+    exit(1);                                                                                       \
   } while (0)
 
 /* Fail unless cond holds; CHECKF adds a formatted explanation. */
-#define CHECK(cond)                                     \
-  do {                                                  \
-    if (!(cond)) FAIL("check failed: %s", #cond);       \
+#define CHECK(cond)                                                                                \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      FAIL("check failed: %s", #cond);                                                             \
   } while (0)
-#define CHECKF(cond, ...)                               \
-  do {                                                  \
-    if (!(cond)) FAIL(__VA_ARGS__);                     \
+#define CHECKF(cond, ...)                                                                          \
+  do {                                                                                             \
+    if (!(cond))                                                                                   \
+      FAIL(__VA_ARGS__);                                                                           \
   } while (0)
 
 namespace ut {
 
-constexpr int kExecFailed = 77;                    // exit status of a child whose exec returned -1
-constexpr int kBufSize = (MAXOPBLOCKS + 2) * BSIZE;  // bigger than one log transaction
+constexpr int kExecFailed = 77;                     // exit status of a child whose exec returned -1
+constexpr int kBufSize = (MAXOPBLOCKS + 2) * BSIZE; // bigger than one log transaction
 constexpr int kBigSize = 2 * PGSIZE + 64;
 constexpr int kMiB = 1024 * 1024;
 
-alignas(16) extern char buf[kBufSize];  // scratch for file and pipe data
-alignas(16) extern char big[kBigSize];  // scratch for long strings and argument lists
+alignas(16) extern char buf[kBufSize]; // scratch for file and pipe data
+alignas(16) extern char big[kBigSize]; // scratch for long strings and argument lists
 
 // A value the optimizer cannot see through, so deliberate bad accesses stay in the code.
-template <typename T>
-inline T opaque(T v) {
+template <typename T> inline T opaque(T v) {
   asm volatile("" : "+r"(v));
   return v;
 }
 
 // One-byte load and store at an arbitrary user address.
-inline char load(uint64 va) { return *reinterpret_cast<volatile char*>(opaque(va)); }
-inline void store(uint64 va, char c = 1) { *reinterpret_cast<volatile char*>(opaque(va)) = c; }
+inline char load(uint64 va) {
+  return *reinterpret_cast<volatile char*>(opaque(va));
+}
+inline void store(uint64 va, char c = 1) {
+  *reinterpret_cast<volatile char*>(opaque(va)) = c;
+}
 
 inline uint64 current_sp() {
   uint64 sp;
@@ -79,8 +84,7 @@ int xfork(const char* s);
 int xwait(const char* s, int pid);
 
 // Forks; the child runs body() and exits 0. Returns the child's exit status (-1 if it was killed).
-template <typename F>
-int run_child(const char* s, F body) {
+template <typename F> int run_child(const char* s, F body) {
   int pid = xfork(s);
   if (pid == 0) {
     body();
@@ -90,8 +94,7 @@ int run_child(const char* s, F body) {
 }
 
 // True if body(), run in a child, gets that child killed.
-template <typename F>
-bool killed(const char* s, F body) {
+template <typename F> bool killed(const char* s, F body) {
   return run_child(s, body) == -1;
 }
 
@@ -133,7 +136,7 @@ AddrList bad_addrs(const char* s, Access access);
 // File helpers. write_file creates or truncates; both return a byte count or -1.
 int write_file(const char* name, const void* data, int n);
 int read_file(const char* name, void* out, int max);
-int file_size(const char* name);  // -1 if name does not exist
+int file_size(const char* name); // -1 if name does not exist
 bool exists(const char* name);
 
 // Reads from fd until end of file or max bytes; returns the count.
@@ -163,7 +166,7 @@ struct Rng {
   }
 };
 
-}  // namespace ut
+} // namespace ut
 
 // The tests, grouped by file. Quick tests run by default; slow ones are skipped by -q.
 // mem.cc
