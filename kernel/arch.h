@@ -98,4 +98,8 @@ inline constexpr uint64 kTimebaseHz = 10'000'000;
   return t * (1'000'000'000 / kTimebaseHz);
 }
 
+// The timer interrupt's period in timebase ticks: 0.1 s, as xv6. start() arms the first
+// interrupt, clockintr() each next one.
+inline constexpr uint64 kTimerInterval = kTimebaseHz / 10;
+
 } // namespace arch

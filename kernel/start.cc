@@ -7,7 +7,6 @@
 #include "kernel/asmdefs.h"
 #include "kernel/memlayout.h"
 #include "kernel/param.h"
-#include "kernel/trap.h"
 #include "kernel/types.h"
 
 void main();
@@ -91,7 +90,8 @@ extern "C" void start(uint64 device_tree) {
   LAZYV6_CSR_WRITE(pmpaddr0, 0x3fffffffffffffull);
   LAZYV6_CSR_WRITE(pmpcfg0, 0xf);
 
-  // Timer: supervisor timer interrupts through Sstc's stimecmp, first one kTimerInterval from now.
+  // Timer: supervisor timer interrupts through Sstc's stimecmp, first one arch::kTimerInterval from
+  // now.
   LAZYV6_CSR_SET(mie, arch::kSieStie);
   // CBZE lets S-mode use cbo.zero; the bit is WARL, so setting it without Zicboz is harmless (and
   // harts other than 0 may get here before hart 0 has finished probing).
@@ -100,7 +100,7 @@ extern "C" void start(uint64 device_tree) {
   // code).
   LAZYV6_CSR_WRITE(mcounteren, 7);
   LAZYV6_CSR_WRITE(scounteren, 7);
-  LAZYV6_CSR_WRITE(stimecmp, arch::r_time() + kTimerInterval);
+  LAZYV6_CSR_WRITE(stimecmp, arch::r_time() + arch::kTimerInterval);
 
   // The hart id travels to main() in tp; main() replaces it with the hart's Cpu*.
   arch::w_tp(hart);

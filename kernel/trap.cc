@@ -34,7 +34,7 @@ namespace {
 enum class Intr { None, Device, Timer };
 
 // Timer interrupt: hart 0 counts a tick and wakes pause()rs; every hart schedules its next one,
-// kTimerInterval later. After a panic, spins forever instead. Takes tickslock on hart 0.
+// arch::kTimerInterval later. After a panic, spins forever instead. Takes tickslock on hart 0.
 void clockintr() {
   if (panicked) {
     for (;;) {
@@ -45,7 +45,7 @@ void clockintr() {
     ticks++;
     wakeup(&ticks);
   }
-  LAZYV6_CSR_WRITE(stimecmp, arch::r_time() + kTimerInterval);
+  LAZYV6_CSR_WRITE(stimecmp, arch::r_time() + arch::kTimerInterval);
 }
 
 // Handles the device (UART, disk: claimed from and completed at the PLIC) or timer interrupt that

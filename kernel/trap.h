@@ -16,7 +16,3 @@ void trapinithart();
 void prepare_return();
 // After prepare_return(): enters user mode in the current process through userret.
 [[noreturn]] void enter_user();
-
-// The timer interrupt's period: 0.1 s at QEMU's 10 MHz timebase, as xv6. start() arms the first
-// interrupt, clockintr() each next one.
-inline constexpr uint64 kTimerInterval = 1'000'000;

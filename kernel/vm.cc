@@ -7,7 +7,7 @@
 #include "kernel/kstring.h"
 #include "kernel/poweroff.h"
 #include "kernel/printf.h"
-#include "kernel/proc.h" // cpus, mycpu()
+#include "kernel/spinlock.h"
 
 extern char etext[];      // kernel.ld: end of kernel text
 extern char trampoline[]; // trampoline.S
