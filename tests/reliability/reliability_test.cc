@@ -42,7 +42,8 @@ using lazyv6::harness::test_arg;
 
 // The seed as the guest parses it (decimal or 0x-hex); "random" draws one on the host.
 std::string resolve_seed(const std::string& s) {
-  if (s != "random") return s;
+  if (s != "random")
+    return s;
   std::random_device rd;
   uint64_t v = (static_cast<uint64_t>(rd()) << 32) ^ rd();
   std::ostringstream out;
@@ -65,15 +66,19 @@ std::vector<std::string> program_lines(const std::string& transcript, const std:
   std::string line;
   const std::string prefix = program + ": ";
   while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find("unknown sys call") != std::string::npos) continue;  // the kernel on a fuzzed number
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line.find("unknown sys call") != std::string::npos)
+      continue; // the kernel on a fuzzed number
     size_t at = line.find(prefix);
     if (line.find("panic") != std::string::npos) {
       lines.push_back(line);
     } else if (at != std::string::npos) {
       std::string own = line.substr(at);
-      bool detail = own.find(": round ") != std::string::npos || own.find(" batches done") != std::string::npos;
-      if (!detail || own.find("FAILED") != std::string::npos) lines.push_back(own);
+      bool detail = own.find(": round ") != std::string::npos ||
+                    own.find(" batches done") != std::string::npos;
+      if (!detail || own.find("FAILED") != std::string::npos)
+        lines.push_back(own);
     }
   }
   return lines;
@@ -91,14 +96,17 @@ std::string check_disk(const std::string& after_path, const std::string& booted_
   fsimage::FsckReport a = fsimage::check_image(after);
   fsimage::FsckReport b = fsimage::check_image(booted);
   *errors = a.errors;
-  if (a.errors_not_listed > 0) errors->push_back("... and " + std::to_string(a.errors_not_listed) + " more");
+  if (a.errors_not_listed > 0)
+    errors->push_back("... and " + std::to_string(a.errors_not_listed) + " more");
   // The console device file init creates on a fresh image is the only new inode allowed.
   if (a.inodes_used > b.inodes_used + 1) {
-    errors->push_back(std::to_string(a.inodes_used - b.inodes_used) + " more inodes in use than in the image booted");
+    errors->push_back(std::to_string(a.inodes_used - b.inodes_used) +
+                      " more inodes in use than in the image booted");
   }
-  return "fsck: " + std::string(errors->empty() ? "OK" : "FAILED") + " (" + std::to_string(a.inodes_used) +
-         " inodes, " + std::to_string(a.blocks_used) + " blocks used; the image booted: " +
-         std::to_string(b.inodes_used) + " and " + std::to_string(b.blocks_used) + ")";
+  return "fsck: " + std::string(errors->empty() ? "OK" : "FAILED") + " (" +
+         std::to_string(a.inodes_used) + " inodes, " + std::to_string(a.blocks_used) +
+         " blocks used; the image booted: " + std::to_string(b.inodes_used) + " and " +
+         std::to_string(b.blocks_used) + ")";
 }
 
 TEST(Reliability, RunsToOk) {
@@ -120,7 +128,8 @@ TEST(Reliability, RunsToOk) {
   // Verdict, panic, or the shell's next prompt without a verdict (index 3).
   auto verdict = q.expect_any({ok_line + "\n", failed_line, "panic", re("\\n\\$ $")},
                               std::chrono::seconds(timeout_s));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bool ended = verdict && verdict.index == 3;
   if (verdict && (verdict.index == 0 || verdict.index == 1)) {
     // The rest of the program's output, then its exit (the shell's prompt).
@@ -130,17 +139,21 @@ TEST(Reliability, RunsToOk) {
 
   std::vector<std::string> fsck_errors;
   std::string fsck_line = "fsck: not run (the program did not end)";
-  if (ended) fsck_line = check_disk(q.disk_path(), from_test_args().fs_image, &fsck_errors);
+  if (ended)
+    fsck_line = check_disk(q.disk_path(), from_test_args().fs_image, &fsck_errors);
 
   const std::string transcript = q.transcript();
   std::ostringstream summary;
   summary << "command: " << command << "\n";
-  for (const std::string& line : program_lines(transcript, program)) summary << line << "\n";
+  for (const std::string& line : program_lines(transcript, program))
+    summary << line << "\n";
   summary << fsck_line << "\n";
-  for (const std::string& e : fsck_errors) summary << "fsck: " << e << "\n";
+  for (const std::string& e : fsck_errors)
+    summary << "fsck: " << e << "\n";
   summary << "host wall time: " << static_cast<int>(seconds) << " s\n";
   std::cout << summary.str() << std::flush;
-  std::ofstream(lazyv6::harness::env_dir("TEST_UNDECLARED_OUTPUTS_DIR") + "/" + program + "_summary.txt")
+  std::ofstream(lazyv6::harness::env_dir("TEST_UNDECLARED_OUTPUTS_DIR") + "/" + program +
+                "_summary.txt")
       << summary.str();
 
   ASSERT_CONSOLE(verdict);
@@ -149,8 +162,10 @@ TEST(Reliability, RunsToOk) {
                                                        : "the program ended without a verdict")
                               << "; console tail:\n"
                               << q.tail(4096);
-  EXPECT_EQ(transcript.find("panic"), std::string::npos) << "a panic on the console:\n" << q.tail(4096);
-  EXPECT_TRUE(fsck_errors.empty()) << "the disk is not consistent after the run:\n" << summary.str();
+  EXPECT_EQ(transcript.find("panic"), std::string::npos) << "a panic on the console:\n"
+                                                         << q.tail(4096);
+  EXPECT_TRUE(fsck_errors.empty()) << "the disk is not consistent after the run:\n"
+                                   << summary.str();
 }
 
-}  // namespace
+} // namespace
