@@ -138,8 +138,7 @@ uint64 splitmix64(uint64 x) {
   return x != 0 ? x : 1;
 }
 
-// ---- raw system calls
-// ----------------------------------------------------------------------------
+// ---- raw system calls ----
 
 // Makes system call `num` with six raw 64-bit arguments; returns a0 as the kernel left it.
 [[gnu::noinline]] uint64 raw_syscall(uint64 num, uint64 a0, uint64 a1, uint64 a2, uint64 a3,
@@ -236,8 +235,7 @@ constinit int main_pid = 0;
 // -X: crowds are stampedes and sieges too, not only hoards (see crowd()).
 constinit bool stampedes_and_sieges = false;
 
-// ---- small helpers
-// -------------------------------------------------------------------------------
+// ---- small helpers ----
 
 char* scratch_str(int area) {
   return reinterpret_cast<char*>(L.scratch + static_cast<uint64>(area) * kAreaBytes);
@@ -292,8 +290,7 @@ void anomaly(const char* what, uint64 v) {
   }
 }
 
-// ---- argument classes
-// ----------------------------------------------------------------------------
+// ---- argument classes ----
 
 // How the kernel will use a pointer argument.
 enum class Use {
@@ -582,8 +579,7 @@ uint64 pick_path(int area) {
   return p;
 }
 
-// ---- bookkeeping of results
-// ----------------------------------------------------------------------
+// ---- bookkeeping of results ----
 
 int alloc_pipe_state() {
   bool used[kMaxPipes] = {};
@@ -635,8 +631,7 @@ void gkid_forget(int pid) {
   }
 }
 
-// ---- the exit statuses a fuzzed exit() uses: never one the parent gives a meaning to
-// -------------
+// ---- the exit statuses a fuzzed exit() uses: never one the parent gives a meaning to ----
 
 uint64 pick_exit_status() {
   constexpr uint64 kStatus[] = {1,
@@ -655,8 +650,7 @@ uint64 pick_exit_status() {
 [[noreturn]] void gkid_main();
 void crowd();
 
-// ---- one fuzzed step
-// -----------------------------------------------------------------------------
+// ---- one fuzzed step ----
 
 // Weights of the steps, per 10000. Index = system-call number; 0 = invalid numbers; 25 = touch.
 constexpr int kTouch = 25;
@@ -1799,8 +1793,7 @@ void crowd() {
   exit(S.c.anomalies > 0 ? kStatusAnomaly : static_cast<int>(pick_exit_status()));
 }
 
-// ---- a batch child
-// -------------------------------------------------------------------------------
+// ---- a batch child ----
 
 // Runs `calls` fuzzed steps of batch `batch` in scratch slot `slot`, reporting to report_fd.
 [[noreturn]] void run_batch(uint64 seed, int batch, int slot, int calls, int report_fd,
@@ -1865,8 +1858,7 @@ void crowd() {
   exit(kStatusDone);
 }
 
-// ---- the parent
-// ----------------------------------------------------------------------------------
+// ---- the parent ----
 
 struct Slot {
   int pid; // 0: free
