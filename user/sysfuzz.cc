@@ -1654,7 +1654,8 @@ void churn_cache(int fd) {
 // every free page, then kills every pid below the fuzzer's: init's children, among them the shell
 // that started it. init must then fail to fork a new shell and retry until the siege ends, never
 // exit. Nothing the fuzzer runs is killed: a batch killed during a siege would orphan its crowd to
-// init, which reaps nothing while it retries its fork (see the report's init livelock).
+// init, which reaps no orphan while it retries its fork, so their process slots and memory would
+// stay taken.
 void besiege() {
   struct memstat ms;
   for (int t = 0; t < kSiegeTicks / 2; t++) {
