@@ -32,7 +32,7 @@
 // that the inode table, the file table and the process table are full for its calls; then it
 // pushes their files out of the buffer cache and releases them together, into a burst of reads by
 // more processes than the cache has buffers. With -X a crowd may instead be a stampede (one child
-// per hoard file, released at once to read or write one uncached block each) or a siege (children
+// per hoard file, released at once to read one uncached block each) or a siege (children
 // until the process table is full, then all memory taken, then init's children, among them the
 // shell, killed: init must retry its fork, not exit). A touch reads or writes an untouched lazy
 // page (must be faulted in), or rarely a forbidden address (guard page, a store to text or rodata,
@@ -192,7 +192,7 @@ struct Counters {
   uint32 anomalies; // things that must not happen (a bad touch survived, fd bookkeeping broke)
   uint32 hoards;    // crowds of hoarders (see crowd())
   uint32 hoarders;  // hoarders they forked
-  uint32 stampedes; // crowds that each read or write their own file at one moment
+  uint32 stampedes; // crowds that each read their own file at one moment
   uint32 stampeders;
   uint32 sieges; // crowds that fill the process table and memory, then kill
   uint32 shells; // of init's children a siege killed (kill returned 0)
@@ -1600,8 +1600,9 @@ void churn_cache(int fd) {
 }
 
 // A stampeder: holds hoard file k (no two stampeders of a crowd share one) until released, then
-// reads its block or, if k is odd, writes it, so that the burst both reads uncached blocks and pins
-// logged ones in the buffer cache. A result no call may return makes it exit with kStatusAnomaly.
+// reads its block, so that the burst reads more uncached blocks at one moment than NBUF (only
+// reads: writers would wait in begin_op, one transaction's worth at a time, and thin the burst).
+// A result no call may return makes it exit with kStatusAnomaly.
 [[noreturn]] void stampeder_main(int k, int ready, int release) {
   S.gkid = true;
   for (int fd = 0; fd < NOFILE; fd++) {
@@ -1610,11 +1611,11 @@ void churn_cache(int fd) {
   }
   char path[48];
   hoard_path(path, "f", k % kHoardFiles);
-  int fd = open(path, O_RDWR);
+  int fd = open(path, O_RDONLY);
   bool bad = fd < -1 || fd >= NOFILE;
   hold(ready, release);
   if (fd >= 0) {
-    int n = k % 2 == 1 ? write(fd, scratch_str(1), BSIZE) : read(fd, scratch_str(1), BSIZE);
+    int n = read(fd, scratch_str(1), BSIZE);
     bad |= n < -1 || n > BSIZE;
   }
   exit(bad ? kStatusAnomaly : 0);
@@ -1675,8 +1676,8 @@ void besiege() {
 //    inodes, with a few batches NFILE files and NPROC processes); released after their files are
 //    pushed out of the buffer cache, into a burst of reads;
 //  - a stampede: one stampeder per hoard file (as many as fork allows), each holding its own file;
-//    released after the cache is churned, they read or write one uncached block each at the same
-//    moment, more blocks than NBUF buffers;
+//    released after the cache is churned, they read one uncached block each at the same moment,
+//    more blocks than NBUF buffers;
 //  - a siege: sitters until fork fails (the process table is full), then grabbers take all memory,
 //    then besiege() kills init's children; released after kSiegeTicks. The calls of the other
 //    batches meanwhile meet a full process table and no free memory.
