@@ -48,7 +48,9 @@
 // the disk afterwards.)
 //
 // The fuzzer protects the test it runs in: it never kills anything but its own children, pids
-// that cannot exist and init (which the kernel must refuse: kill(1) succeeding is an anomaly);
+// that cannot exist, init (which the kernel must refuse: kill(1) succeeding is an anomaly) and,
+// in a siege, the pids below its own (the shell that started it: the test harness waits for the
+// verdict across the restarted shell);
 // execs only bad paths, crafted ELF files whose code exits at once, or itself as a helper that
 // exits at once (sysfuzz -E); it closes the children's fds
 // 0-2, never opens the console (mknod of major 1 is filtered) and keeps one console fd only for
