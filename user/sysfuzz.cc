@@ -1,14 +1,16 @@
 // sysfuzz: a seeded, reproducible system-call fuzzer that runs inside lazyv6.
 //
-//   sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c BATCH] [-b INDEX] [-v] [-P] [-K]
+//   sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c BATCH] [-b INDEX] [-v] [-P] [-K] [-X]
 //
-//   -s SEED   64-bit seed, decimal or 0x-hex (default: from uptime, fault and free-page counts;
-//   printed) -n CALLS  go on until at least this many fuzzed calls were made (default 100000) -p
-//   PROCS  batch children running at once (default 3, at most 8) -c BATCH  calls per batch child
-//   (default 1000) -b INDEX  run only batch INDEX of SEED, in one child, then check as usual (to
-//   replay a batch) -v        trace every call (number, arguments, built strings, result) on the
-//   console -P        profile: each batch that runs to its end prints the time spent per kind of
-//   step -K        keep the scratch tree /sfz at the end (to look at it; the run then ends there)
+//   -s SEED   64-bit seed, decimal or 0x-hex (default: from uptime, fault and free-page counts)
+//   -n CALLS  go on until at least this many fuzzed calls were made (default 100000)
+//   -p PROCS  batch children running at once (default 3, at most 8)
+//   -c BATCH  calls per batch child (default 1000)
+//   -b INDEX  run only batch INDEX of SEED, in one child, then check as usual (to replay a batch)
+//   -v        trace every call (number, arguments, built strings, result) on the console
+//   -P        profile: each batch that runs to its end prints the time per kind of step
+//   -K        keep the scratch tree /sfz at the end (to look at it; the run then ends there)
+//   -X        crowds are also stampedes and sieges (see crowd()), not only hoards
 //
 // Every call is made by a forked "batch" child: batch i draws its steps from xorshift64* seeded
 // with splitmix64(SEED + i), so `sysfuzz -s SEED -b i -v` replays batch i and shows each call
@@ -29,10 +31,12 @@
 // /sfz/hoard: 64 inodes, more than the inode table holds), and fuzzes on while they hold them, so
 // that the inode table, the file table and the process table are full for its calls; then it
 // pushes their files out of the buffer cache and releases them together, into a burst of reads by
-// more processes than the cache has buffers. A touch reads or
-// writes an untouched lazy page (must be faulted in), or rarely a forbidden address (guard page,
-// a store to text or rodata, above sz, TRAPFRAME, an instruction fetch from the heap), after which
-// the process must be dead.
+// more processes than the cache has buffers. With -X a crowd may instead be a stampede (one child
+// per hoard file, released at once to read one uncached block each) or a siege (children
+// until the process table is full, then all memory taken, then init's children, among them the
+// shell, killed: init must retry its fork, not exit). A touch reads or writes an untouched lazy
+// page (must be faulted in), or rarely a forbidden address (guard page, a store to text or rodata,
+// above sz, TRAPFRAME, an instruction fetch from the heap), after which the process must be dead.
 //
 // Oracles: no panic (the Bazel test watches the console); every result must be one the call may
 // return (-1, 0, a pid, an fd below NOFILE, a count up to n, ...); pipe() must hand out the lowest
@@ -44,7 +48,9 @@
 // the disk afterwards.)
 //
 // The fuzzer protects the test it runs in: it never kills anything but its own children, pids
-// that cannot exist and init (which the kernel must refuse: kill(1) succeeding is an anomaly);
+// that cannot exist, init (which the kernel must refuse: kill(1) succeeding is an anomaly) and,
+// in a siege, the pids below its own (the shell that started it: the test harness waits for the
+// verdict across the restarted shell);
 // execs only bad paths, crafted ELF files whose code exits at once, or itself as a helper that
 // exits at once (sysfuzz -E); it closes the children's fds
 // 0-2, never opens the console (mknod of major 1 is filtered) and keeps one console fd only for
@@ -89,11 +95,13 @@ constexpr uint64 kScratchBytes = 48 * 1024; // eager heap area the fuzzer builds
 constexpr uint64 kAreaBytes = 6 * 1024;     // one string area: room for a 4096-byte string
 constexpr uint64 kStrArea = 4 * kAreaBytes; // scratch [0, 24K): 4 areas for strings and argv
 constexpr int kPipeSize = 512;              // kernel/pipe.h PIPESIZE: a fuller pipe blocks writers
-constexpr int kMaxReports = 21;             // 21 reports of 24 bytes fit in the pipe: never blocks
 constexpr uint64 kLazyBytes = 64UL * 1024 * 1024; // lazy region, never touched by the parent
 
-constexpr int kMaxGkids = 4;     // children a batch child may have at once
-constexpr int kMaxHoarders = 48; // children of one hoard (see hoard())
+constexpr int kMaxGkids = 4;           // children a batch child may have at once
+constexpr int kMaxHoarders = 48;       // children of one hoard (see crowd())
+constexpr int kGrabbers = 2;           // children of a siege that fill memory
+constexpr int kSiegeTicks = 40;        // how long a siege's grabbers hold memory
+constexpr uint64 kSiegeFullPages = 16; // free pages at most when memory counts as full
 constexpr int kMaxPipes = NOFILE;
 constexpr int kWatchdogTicks = 600; // a batch running longer than 60 s is hung
 constexpr int kTickerTicks = 10;    // how often the parent checks the watchdog
@@ -133,7 +141,7 @@ uint64 splitmix64(uint64 x) {
   return x != 0 ? x : 1;
 }
 
-// ---- raw system calls ---------------------------------------------------------------------------
+// ---- raw system calls ----
 
 // Makes system call `num` with six raw 64-bit arguments; returns a0 as the kernel left it.
 [[gnu::noinline]] uint64 raw_syscall(uint64 num, uint64 a0, uint64 a1, uint64 a2, uint64 a3,
@@ -185,8 +193,12 @@ struct Counters {
   uint32 gkids;     // children forked by fuzzed fork()
   uint32 touches;   // memory touches
   uint32 anomalies; // things that must not happen (a bad touch survived, fd bookkeeping broke)
-  uint32 hoards;    // hoard() calls
+  uint32 hoards;    // crowds of hoarders (see crowd())
   uint32 hoarders;  // hoarders they forked
+  uint32 stampedes; // crowds that each read their own file at one moment
+  uint32 stampeders;
+  uint32 sieges; // crowds that fill the process table and memory, then kill
+  uint32 shells; // of init's children a siege killed (kill returned 0)
 };
 constexpr uint32 kReportMagic = 0x5f7a2024;
 
@@ -209,9 +221,9 @@ struct State {
   PipeState pipes[kMaxPipes];
   int gkid_pid[kMaxGkids];
   int ngkids;
-  int hoard_pid[kMaxHoarders]; // hoarders not yet reaped
+  int hoard_pid[NPROC]; // the crowd's children not yet reaped
   int nhoard;
-  bool hoarding; // within hoard(): no hoard inside a hoard
+  bool hoarding; // within crowd(): no crowd inside a crowd
   int report_every;
   int reports; // written so far (at most kMaxReports)
   Counters c;
@@ -221,7 +233,12 @@ struct State {
 };
 constinit State S{};
 
-// ---- small helpers ------------------------------------------------------------------------------
+// The fuzzer's parent process (every batch's parent): no siege may kill it.
+constinit int main_pid = 0;
+// -X: crowds are stampedes and sieges too, not only hoards (see crowd()).
+constinit bool stampedes_and_sieges = false;
+
+// ---- small helpers ----
 
 char* scratch_str(int area) {
   return reinterpret_cast<char*>(L.scratch + static_cast<uint64>(area) * kAreaBytes);
@@ -252,6 +269,9 @@ uint64 rdtime() {
 // before a step that may end the process after kMaxReports - 1, leaving room for the last one.
 enum class Report { Periodic, MayEnd, Last };
 constexpr int kPeriodicReports = 8;
+// Reports that fit in the report pipe: a write beyond them would block the batch for good.
+constexpr int kMaxReports = kPipeSize / static_cast<int>(sizeof(Counters));
+static_assert(kMaxReports >= kPeriodicReports + 2);
 
 void report(Report why = Report::MayEnd) {
   int limit = why == Report::Periodic ? kPeriodicReports
@@ -273,7 +293,7 @@ void anomaly(const char* what, uint64 v) {
   }
 }
 
-// ---- argument classes ---------------------------------------------------------------------------
+// ---- argument classes ----
 
 // How the kernel will use a pointer argument.
 enum class Use {
@@ -562,7 +582,7 @@ uint64 pick_path(int area) {
   return p;
 }
 
-// ---- bookkeeping of results ---------------------------------------------------------------------
+// ---- bookkeeping of results ----
 
 int alloc_pipe_state() {
   bool used[kMaxPipes] = {};
@@ -614,7 +634,7 @@ void gkid_forget(int pid) {
   }
 }
 
-// ---- the exit statuses a fuzzed exit() uses: never one the parent gives a meaning to ------------
+// ---- the exit statuses a fuzzed exit() uses: never one the parent gives a meaning to ----
 
 uint64 pick_exit_status() {
   constexpr uint64 kStatus[] = {1,
@@ -631,9 +651,9 @@ uint64 pick_exit_status() {
 }
 
 [[noreturn]] void gkid_main();
-void hoard();
+void crowd();
 
-// ---- one fuzzed step ----------------------------------------------------------------------------
+// ---- one fuzzed step ----
 
 // Weights of the steps, per 10000. Index = system-call number; 0 = invalid numbers; 25 = touch.
 constexpr int kTouch = 25;
@@ -1192,7 +1212,7 @@ void do_step(int s) {
     if (S.hoarding)
       return; // see SYS_chdir
     if (!S.gkid && r.chance(1, 32)) {
-      hoard();
+      crowd();
       return;
     }
     if (S.gkid || S.ngkids >= kMaxGkids) {
@@ -1473,6 +1493,16 @@ int hoard_path(char* out, const char* kind, int i) {
                     static_cast<uint64>(i));
 }
 
+// A crowd's child has taken what it holds: says so on `ready` and closes it (so that the batch's
+// read of `ready` ends once every child has either said so or died), then waits until the batch
+// closes `release` (or dies).
+void hold(int ready, int release) {
+  char c = 'h';
+  write(ready, &c, 1);
+  close(ready);
+  read(release, &c, 1);
+}
+
 // A hoarder: closes what it inherited, takes directory k % kHoardDirs as its cwd, opens files k,
 // k + kHoardDirs, ... (so 8 hoarders hold every file, and no two start with the same one) and a
 // pipe, says so on `ready`, and holds all of it until the batch closes `release`; then it reads a
@@ -1498,9 +1528,7 @@ int hoard_path(char* out, const char* kind, int i) {
   int p[2];
   r = pipe(p);
   bad |= r != 0 && r != -1;
-  char c = 'h';
-  write(ready, &c, 1);
-  read(release, &c, 1); // 0 once the batch closes its end (or dies)
+  hold(ready, release);
   char* buf = scratch_str(1);
   for (int j = 0; j < kFilesPerHoarder; j++) {
     if (fds[j] < 0)
@@ -1561,14 +1589,94 @@ void churn_cache(int fd) {
   S.kind[fd] = FdKind::None;
 }
 
-// Forks a crowd of hoarders (24 to kMaxHoarders; forks fail once the process table is full) and
-// fuzzes on while they all hold their cwds, files and pipes: more than NINODE inodes, and with a
-// few batches hoarding at once NFILE files and NPROC processes, so the calls made meanwhile meet
-// full tables. Then it pushes their files out of the buffer cache and releases them together,
-// which makes a burst of reads of uncached blocks (more readers than NBUF buffers), and reaps them.
-void hoard() {
+// A stampeder: holds hoard file k (no two stampeders of a crowd share one) until released, then
+// reads its block, so that the burst reads more uncached blocks at one moment than NBUF (only
+// reads: writers would wait in begin_op, one transaction's worth at a time, and thin the burst).
+// A result no call may return makes it exit with kStatusAnomaly.
+[[noreturn]] void stampeder_main(int k, int ready, int release) {
+  S.gkid = true;
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (fd != ready && fd != release)
+      close(fd);
+  }
+  char path[48];
+  hoard_path(path, "f", k % kHoardFiles);
+  int fd = open(path, O_RDONLY);
+  bool bad = fd < -1 || fd >= NOFILE;
+  hold(ready, release);
+  if (fd >= 0) {
+    int n = read(fd, scratch_str(1), BSIZE);
+    bad |= n < -1 || n > BSIZE;
+  }
+  exit(bad ? kStatusAnomaly : 0);
+}
+
+// A siege's sitter: holds a process slot, and nothing else, until released.
+[[noreturn]] void sitter_main(int ready, int release) {
+  S.gkid = true;
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (fd != ready && fd != release)
+      close(fd);
+  }
+  hold(ready, release);
+  exit(0);
+}
+
+// A siege's grabber: once `go` is closed, takes every page it can with eager sbrk, and keeps taking
+// the pages that others free, for kSiegeTicks; then exits (so it ends even if its batch died).
+[[noreturn]] void grabber_main(int go) {
+  S.gkid = true;
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (fd != go)
+      close(fd);
+  }
+  char c;
+  read(go, &c, 1);
+  const int deadline = uptime() + kSiegeTicks;
+  int chunk = 1 << 20;
+  while (uptime() < deadline) {
+    if (sbrkeager(chunk) == SBRK_ERROR && chunk > static_cast<int>(kPage))
+      chunk /= 2;
+  }
+  exit(0);
+}
+
+// The siege itself, with the process table full: waits until the grabbers have taken (nearly)
+// every free page, then kills every pid below the fuzzer's: init's children, among them the shell
+// that started it. init must then fail to fork a new shell and retry until the siege ends, never
+// exit. Nothing the fuzzer runs is killed: a batch killed during a siege would orphan its crowd to
+// init, which reaps no orphan while it retries its fork, so their process slots and memory would
+// stay taken.
+void besiege() {
+  struct memstat ms;
+  for (int t = 0; t < kSiegeTicks / 2; t++) {
+    if (memstat(0, &ms) == 0 && ms.free_pages <= kSiegeFullPages)
+      break;
+    pause(1);
+  }
+  for (int pid = 2; pid < main_pid; pid++) {
+    if (static_cast<long>(call(SYS_kill, static_cast<uint64>(pid))) == 0)
+      S.c.shells++;
+  }
+}
+
+// Forks a crowd and fuzzes on while it holds what it took, so that the calls made meanwhile meet
+// full tables; then releases it together and reaps it. Three kinds:
+//  - a hoard: 24 to kMaxHoarders hoarders, each with a cwd, files and a pipe (more than NINODE
+//    inodes, with a few batches NFILE files and NPROC processes); released after their files are
+//    pushed out of the buffer cache, into a burst of reads;
+//  - a stampede: one stampeder per hoard file (as many as fork allows), each holding its own file;
+//    released after the cache is churned, they read one uncached block each at the same moment,
+//    more blocks than NBUF buffers;
+//  - a siege: sitters until fork fails (the process table is full), then grabbers take all memory,
+//    then besiege() kills init's children; released after kSiegeTicks. The calls of the other
+//    batches meanwhile meet a full process table and no free memory.
+void crowd() {
+  enum class Kind { Hoard, Stampede, Siege };
   Rng& r = S.rng;
-  int ready[2], release[2];
+  uint64 w = stampedes_and_sieges ? r.below(5) : 0;
+  const Kind kind = w < 2 ? Kind::Hoard : w < 4 ? Kind::Stampede : Kind::Siege;
+  int ready[2], release[2], go[2];
   if (pipe(ready) != 0)
     return;
   if (pipe(release) != 0) {
@@ -1576,32 +1684,79 @@ void hoard() {
     close(ready[1]);
     return;
   }
-  S.kind[ready[0]] = S.kind[ready[1]] = S.kind[release[0]] = S.kind[release[1]] = FdKind::Protected;
-  int churn = open_churn();
-  int n = 24 + static_cast<int>(r.below(kMaxHoarders - 23));
+  go[0] = go[1] = -1;
+  if (kind == Kind::Siege && pipe(go) != 0) {
+    int opened[] = {ready[0], ready[1], release[0], release[1]};
+    for (int fd : opened)
+      close(fd);
+    return;
+  }
+  int mine[] = {ready[0], ready[1], release[0], release[1], go[0], go[1]};
+  for (int fd : mine) {
+    if (fd >= 0)
+      S.kind[fd] = FdKind::Protected;
+  }
+  int churn = kind == Kind::Siege ? -1 : open_churn();
+  const int n = kind == Kind::Hoard      ? 24 + static_cast<int>(r.below(kMaxHoarders - 23))
+                : kind == Kind::Stampede ? kHoardFiles
+                                         : NPROC;
+  const int first =
+      kind == Kind::Stampede ? static_cast<int>(r.below(kHoardFiles)) : 0; // its first file
   S.nhoard = 0;
+  int waiting = 0; // children that will report on `ready`
   for (int k = 0; k < n; k++) {
     int pid = fork();
-    if (pid == 0)
-      hoarder_main(k, ready[1], release[0]);
+    if (pid == 0) {
+      if (kind == Kind::Hoard)
+        hoarder_main(k, ready[1], release[0]);
+      if (kind == Kind::Stampede)
+        stampeder_main(first + k, ready[1], release[0]);
+      if (k < kGrabbers)
+        grabber_main(go[0]);
+      sitter_main(ready[1], release[0]);
+    }
     if (pid < 0)
       break;
     S.hoard_pid[S.nhoard++] = pid;
+    if (kind != Kind::Siege || k >= kGrabbers)
+      waiting++;
   }
-  close(ready[1]);
-  close(release[0]);
-  S.kind[ready[1]] = S.kind[release[0]] = FdKind::None;
-  S.c.hoards++;
-  S.c.hoarders += static_cast<uint32>(S.nhoard);
+  int theirs[] = {ready[1], release[0], go[0]};
+  for (int fd : theirs) {
+    if (fd >= 0) {
+      close(fd);
+      S.kind[fd] = FdKind::None;
+    }
+  }
+  uint32 forked = static_cast<uint32>(S.nhoard);
+  if (kind == Kind::Hoard) {
+    S.c.hoards++;
+    S.c.hoarders += forked;
+  } else if (kind == Kind::Stampede) {
+    S.c.stampedes++;
+    S.c.stampeders += forked;
+  } else {
+    S.c.sieges++;
+  }
   char c;
-  for (int i = 0; i < S.nhoard; i++) {
+  for (int i = 0; i < waiting; i++) {
     if (read(ready[0], &c, 1) != 1)
-      break; // every hoarder left (killed)
+      break; // every child has reported or died
   }
   S.hoarding = true;
-  int steps = 8 + static_cast<int>(r.below(25));
+  int start = uptime();
+  if (kind == Kind::Siege) {
+    close(go[1]); // the grabbers start
+    S.kind[go[1]] = FdKind::None;
+    besiege();
+  }
+  // A siege's batch makes no fuzzed calls: with memory full, any of them might end it (see
+  // besiege()).
+  int steps = kind == Kind::Siege ? 0 : 8 + static_cast<int>(r.below(25));
   for (int i = 0; i < steps && S.cur_sz >= L.scratch + kScratchBytes; i++)
     step();
+  while (kind == Kind::Siege && uptime() - start < kSiegeTicks)
+    pause(2); // init retries its fork meanwhile
   S.hoarding = false;
   churn_cache(churn);
   close(ready[0]);
@@ -1614,7 +1769,7 @@ void hoard() {
       break;
     gkid_forget(pid);
     if (st == kStatusAnomaly)
-      anomaly("a hoarder saw an impossible result", static_cast<uint64>(pid));
+      anomaly("a crowd's child saw an impossible result", static_cast<uint64>(pid));
   }
 }
 
@@ -1630,7 +1785,7 @@ void hoard() {
   exit(S.c.anomalies > 0 ? kStatusAnomaly : static_cast<int>(pick_exit_status()));
 }
 
-// ---- a batch child ------------------------------------------------------------------------------
+// ---- a batch child ----
 
 // Runs `calls` fuzzed steps of batch `batch` in scratch slot `slot`, reporting to report_fd.
 [[noreturn]] void run_batch(uint64 seed, int batch, int slot, int calls, int report_fd,
@@ -1695,7 +1850,7 @@ void hoard() {
   exit(kStatusDone);
 }
 
-// ---- the parent ---------------------------------------------------------------------------------
+// ---- the parent ----
 
 struct Slot {
   int pid; // 0: free
@@ -1707,7 +1862,8 @@ struct Slot {
 };
 
 struct Totals {
-  uint64 calls, errors, gkids, touches, anomalies, hoards, hoarders;
+  uint64 calls, errors, gkids, touches, anomalies, hoards, hoarders, stampedes, stampeders, sieges,
+      shells;
   int batches, done, killed, exited, execed, heap_lost, hung, no_report;
 };
 
@@ -1840,7 +1996,9 @@ bool read_report(int fd, Counters* out) {
 }
 
 int usage() {
-  fprintf(2, "usage: sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c BATCH] [-b INDEX] [-v] [-P]\n");
+  fprintf(
+      2,
+      "usage: sysfuzz [-s SEED] [-n CALLS] [-p PROCS] [-c BATCH] [-b INDEX] [-v] [-P] [-K] [-X]\n");
   return 2;
 }
 
@@ -1856,6 +2014,10 @@ int main(int argc, char** argv) {
   bool single = false, verbose = false, profile = false, keep = false;
   for (int i = 1; i < argc; i++) {
     uint64* dst = nullptr;
+    if (strcmp(argv[i], "-X") == 0) {
+      stampedes_and_sieges = true;
+      continue;
+    }
     if (strcmp(argv[i], "-K") == 0) {
       keep = true;
       continue;
@@ -1946,6 +2108,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  main_pid = getpid();
   const uint64 free_before = free_pages();
   const int t0 = uptime();
   Slot slots[kMaxProcs] = {};
@@ -2031,6 +2194,10 @@ int main(int argc, char** argv) {
       t.anomalies += c.anomalies;
       t.hoards += c.hoards;
       t.hoarders += c.hoarders;
+      t.stampedes += c.stampedes;
+      t.stampeders += c.stampeders;
+      t.sieges += c.sieges;
+      t.shells += c.shells;
       if (c.anomalies > 0) {
         printf("sysfuzz: batch %d (pid %d): %u anomalies (replay with -b %d -v)\n", s.batch, pid,
                c.anomalies, s.batch);
@@ -2092,7 +2259,10 @@ int main(int argc, char** argv) {
   printf("sysfuzz: %lu calls (%lu returned -1) in %d batches of <= %lu, %lu memory touches, %lu "
          "children forked\n",
          t.calls, t.errors, t.batches, batch_calls, t.touches, t.gkids);
-  printf("sysfuzz: %lu hoards held resources with %lu processes\n", t.hoards, t.hoarders);
+  printf("sysfuzz: %lu hoards held resources with %lu processes, %lu stampedes with %lu, %lu "
+         "sieges killed %lu of "
+         "init's children\n",
+         t.hoards, t.hoarders, t.stampedes, t.stampeders, t.sieges, t.shells);
   printf("sysfuzz: batch children: %d ran to the end, %d killed, %d exited by a fuzzed exit, %d "
          "exec'd the helper, "
          "%d lost their heap, %d hung\n",
