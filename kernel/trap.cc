@@ -172,8 +172,9 @@ extern "C" void usertrap() {
 
 // Sets up the return to user mode in the current process, as xv6 2025's prepare_return: stvec to
 // uservec, the hart in the trap frame, sstatus for sret to user mode with interrupts on, sepc.
-// Leaves interrupts off (a trap before sret would reach uservec from the kernel).
-void prepare_return() {
+// Leaves interrupts off (a trap before sret would reach uservec from the kernel). Inlined into
+// usertrap, every trap's way out (a call here cost 5 instructions per trap).
+[[gnu::always_inline]] void prepare_return() {
   Proc* p = myproc();
   arch::intr_off();
   LAZYV6_CSR_WRITE(stvec, uservec_va);
