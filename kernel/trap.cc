@@ -176,15 +176,16 @@ extern "C" void usertrap() {
 // usertrap, every trap's way out (a call here cost 5 instructions per trap).
 [[gnu::always_inline]] void prepare_return() {
   Proc* p = myproc();
-  arch::intr_off();
+  // Interrupts off now (SIE = 0), and sret to user mode (SPP = 0) with interrupts on (SPIE = 1):
+  // one sstatus write, since QEMU ends its translation block at every CSR write. An interrupt
+  // between the read and the write returns with sstatus as it was, so the value stays right.
+  const uint64 sstatus = LAZYV6_CSR_READ(sstatus);
+  LAZYV6_CSR_WRITE(sstatus,
+                   (sstatus & ~(arch::kSstatusSie | arch::kSstatusSpp)) | arch::kSstatusSpie);
   LAZYV6_CSR_WRITE(stvec, uservec_va);
 
   // kernel_satp, kernel_sp and kernel_trap were set once by allocproc; the hart can change.
   p->trapframe->kernel_hartid = arch::r_tp(); // this hart's Cpu*
-
-  // sret to user mode (SPP = 0) with interrupts on (SPIE = 1), at the saved pc.
-  LAZYV6_CSR_CLEAR(sstatus, arch::kSstatusSpp);
-  LAZYV6_CSR_SET(sstatus, arch::kSstatusSpie);
   LAZYV6_CSR_WRITE(sepc, p->trapframe->epc);
 }
 
