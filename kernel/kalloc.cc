@@ -64,6 +64,10 @@ struct alignas(64) HartCache {
 };
 constinit HartCache caches[NCPU];
 
+// kfree_pages() reads these instead of locking: updates in progress, and updates completed.
+constinit uint64 count_writers = 0;
+constinit uint64 count_version = 0;
+
 // Sets c.n with an atomic store, for kfree_pages(), which reads it without the lock. Requires
 // c.lock.
 void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
@@ -73,6 +77,7 @@ void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
 // Moves up to kCacheBatch pages from the global list into c. Requires c.lock; takes kmem.lock.
 [[gnu::noinline]] void refill(HartCache& c) REQUIRES(c.lock) EXCLUDES(kmem.lock) {
   SpinGuard guard(kmem.lock);
+  free_count_begin();
   uint32 moved = 0;
   while (moved < kCacheBatch && kmem.freelist != nullptr) {
     Run* r = kmem.freelist;
@@ -83,11 +88,13 @@ void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
   }
   __atomic_store_n(&kmem.nfree, kmem.nfree - moved, __ATOMIC_RELAXED);
   cache_set_n(c, c.n + moved);
+  free_count_end();
 }
 
 // Moves kCacheBatch pages from c back to the global list. Requires c.lock; takes kmem.lock.
 [[gnu::noinline]] void drain(HartCache& c) REQUIRES(c.lock) EXCLUDES(kmem.lock) {
   SpinGuard guard(kmem.lock);
+  free_count_begin();
   for (uint32 i = 0; i < kCacheBatch && c.list != nullptr; i++) {
     Run* r = c.list;
     c.list = r->next;
@@ -96,6 +103,7 @@ void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
     cache_set_n(c, c.n - 1);
     __atomic_store_n(&kmem.nfree, kmem.nfree + 1, __ATOMIC_RELAXED);
   }
+  free_count_end();
 }
 
 // Last resort when this hart's cache and the global list are empty: one page from another hart's
@@ -239,13 +247,32 @@ void* kzalloc() {
 // Free pages: the global list, every hart's cache and the retired page-table roots. No locks:
 // relaxed atomic loads of the counters.
 uint64 kfree_pages() {
-  // Exact whenever no other hart is allocating or freeing at the same moment. Freed page-table
-  // roots that a hart's satp still holds count as free: that hart frees them when it switches
-  // tables or goes idle (within a timer tick).
-  uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_RELAXED) + vm_retired_pages();
-  for (const HartCache& c : caches)
-    n += __atomic_load_n(&c.n, __ATOMIC_RELAXED);
-  return n;
+  // Freed page-table roots that a hart's satp still holds count as free: that hart frees them
+  // when it switches tables or goes idle (within a timer tick). The sum is retried while a page
+  // may be in flight between two counters (free_count_begin/end), which would count it twice or
+  // not at all; a single kalloc() or kfree() changes one counter, so it is never in flight.
+  for (;;) {
+    const uint64 version = __atomic_load_n(&count_version, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&count_writers, __ATOMIC_SEQ_CST) != 0)
+      continue;
+    uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_SEQ_CST) + vm_retired_pages();
+    for (const HartCache& c : caches)
+      n += __atomic_load_n(&c.n, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&count_writers, __ATOMIC_SEQ_CST) == 0 &&
+        __atomic_load_n(&count_version, __ATOMIC_SEQ_CST) == version)
+      return n;
+  }
+}
+
+// Marks the start of a move of pages between kfree_pages()'s counters.
+void free_count_begin() {
+  __atomic_fetch_add(&count_writers, 1, __ATOMIC_SEQ_CST);
+}
+
+// Marks its end: kfree_pages() calls that overlapped it sum again.
+void free_count_end() {
+  __atomic_fetch_add(&count_version, 1, __ATOMIC_SEQ_CST);
+  __atomic_fetch_sub(&count_writers, 1, __ATOMIC_SEQ_CST);
 }
 
 // The end of RAM that kinit() was given (its page base).

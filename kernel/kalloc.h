@@ -14,7 +14,12 @@ void kinit(PhysAddr ram_end);
 [[nodiscard]] void* kzalloc();
 // Returns a page that kalloc() handed out. Panics on a misaligned or out-of-range address.
 void kfree(void* pa);
-// Pages free now, freed page-table roots about to join them (vm_retired_pages) included.
+// Pages free now, freed page-table roots about to join them (vm_retired_pages) included. A
+// consistent sum even while other harts move pages between the counters it adds up.
 [[nodiscard]] uint64 kfree_pages();
+// Bracket an update that moves pages between two of the counters kfree_pages() adds (the global
+// list, a hart's cache, the retired roots), so that it never sees the page in both or neither.
+void free_count_begin();
+void free_count_end();
 // Pages the allocator manages in total.
 [[nodiscard]] uint64 ktotal_pages();

@@ -158,9 +158,11 @@ void reap_retired() {
   SpinGuard guard(retired_lock);
   for (PageTable& slot : retired) {
     if (slot != nullptr && !in_some_satp(slot)) {
+      free_count_begin(); // the root goes from retired to free: never counted twice
       kfree(slot);
       slot = nullptr;
       __atomic_store_n(&nretired, nretired - 1, __ATOMIC_RELAXED);
+      free_count_end();
     }
   }
 }
