@@ -174,19 +174,23 @@ void ifree(Inode* ip) REQUIRES(ip->lock) {
   ip->valid = false;
 }
 
-// The two places that touch sleeplock-guarded inode fields holding only itable.lock, each safe
-// for a reason the analysis cannot express: it checks one capability per field, and these fields
-// are also safe to touch under itable.lock while ref says nobody can hold or wait for the
-// sleeplock. Taking the sleeplock instead would nest it inside a spinlock.
+// The two places that touch sleeplock-guarded inode fields holding only itable.lock. They are
+// safe because ref says nobody holds, waits for or can reach the sleeplock (taking it instead
+// would nest it inside a spinlock); assert_unused() checks that nobody holds it and tells the
+// thread-safety analysis so.
 //
 // iget recycling an entry: with ref == 0 nobody holds, waits for or can reach its sleeplock.
-void forget_contents_unreferenced(Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFETY_ANALYSIS {
+void forget_contents_unreferenced(Inode* ip) REQUIRES(itable.lock) {
+  ip->lock.assert_unused();
   ip->valid = false;
 }
 // iput: is this the last reference to an unlinked inode? With ref == 1 (the caller's, who does not
 // hold the sleeplock) nobody else holds it, and no directory names ip, so nobody can iget it.
-bool last_ref_to_unlinked(const Inode* ip) REQUIRES(itable.lock) NO_THREAD_SAFETY_ANALYSIS {
-  return ip->ref == 1 && ip->valid && ip->nlink == 0;
+bool last_ref_to_unlinked(Inode* ip) REQUIRES(itable.lock) {
+  if (ip->ref != 1)
+    return false;
+  ip->lock.assert_unused();
+  return ip->valid && ip->nlink == 0;
 }
 
 // Walks path one directory at a time, holding one directory's lock at a time, and returns the

@@ -1,6 +1,7 @@
 // Sleep locks: a spinlock-protected flag; waiters sleep on the lock's address.
 #include "kernel/sleeplock.h"
 
+#include "kernel/printf.h"
 #include "kernel/proc.h"
 
 // Sleeps on this lock's address until it is free, then takes it for the current process. Takes
@@ -26,4 +27,11 @@ bool Sleeplock::holding() {
   SpinGuard guard(lk_);
   Proc* p = myproc();
   return locked_ && p != nullptr && pid_ == p->pid;
+}
+
+// Panics if anyone holds the lock. Takes and releases lk_.
+void Sleeplock::assert_unused() {
+  SpinGuard guard(lk_);
+  if (locked_)
+    panic("sleeplock %s: in use where nobody may hold it", name_);
 }
