@@ -18,7 +18,7 @@
 
 #include "kernel/asmdefs.h"
 
-.section trampsec, "ax"
+.section trampsec, "ax"  // code: without the flags, the branch to .Lfrom_kernel does not link
 .globl trampoline
 .globl uservec
 .globl userret
