@@ -27,6 +27,11 @@ inline constexpr uint64 kMstatusMppS = 1ull << 11;
 inline constexpr uint64 kSstatusSpp = 1ull << 8;  // previous mode: 1 = supervisor
 inline constexpr uint64 kSstatusSpie = 1ull << 5; // supervisor interrupts enabled before the trap
 inline constexpr uint64 kSstatusSie = 1ull << 1;  // supervisor interrupt enable
+// sstatus for an sret to user mode: SPP = 0 (user), SPIE = 1 (interrupts on there), SIE = 0 (off
+// until then). Every other writable field stays 0 in this kernel (FS and VS off: no floating point
+// or vector state; SUM and MXR off: the kernel reaches user memory through its direct map), so
+// this constant is the whole register and the return path need not read it first.
+inline constexpr uint64 kSstatusUserReturn = kSstatusSpie;
 // sie bits.
 inline constexpr uint64 kSieSeie = 1ull << 9; // external
 inline constexpr uint64 kSieStie = 1ull << 5; // timer

@@ -34,6 +34,9 @@ struct Cpu {
   // The table in this hart's satp (switchuvm); other harts read it atomically before freeing a
   // root.
   PageTable pagetable = nullptr;
+  // Traps this hart has taken (usertrap, kerneltrap): while it stays the same, sepc and sstatus
+  // hold what the last trap set.
+  uint64 traps = 0;
 };
 static_assert(__builtin_offsetof(Cpu, proc) == 0);
 

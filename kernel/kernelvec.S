@@ -1,6 +1,8 @@
 // Traps taken in supervisor mode (device and timer interrupts, kernel bugs): stvec points here while
-// in the kernel. Saves the caller-saved registers on the current kernel stack, calls kerneltrap(),
-// restores them and returns to the interrupted code with sret.
+// in the kernel (isolated model); in the shared model uservec, the one vector, jumps here when the
+// trap came from the kernel, with every register as the trap found it. Saves the caller-saved
+// registers on the current kernel stack, calls kerneltrap(), restores them and returns to the
+// interrupted code with sret.
 .section .text
 .globl kerneltrap
 .globl kernelvec

@@ -4,9 +4,11 @@
 // model (default) the kernel half is in every user table: no satp write and no sfence.vma here,
 // stvec points at uservec's link address, and the trap frame is used at its direct-map address.
 //
-// uservec: stvec points here while in user mode. Saves the user registers in the TrapFrame whose
+// uservec: stvec points here while in user mode (isolated model) or always (shared model: the one
+// trap vector, so that no trap writes stvec). Saves the user registers in the TrapFrame whose
 // address waits in sscratch, loads the kernel's sp and tp (and, isolated, the kernel page table)
-// from it, and jumps to usertrap().
+// from it, and jumps to usertrap(). Shared model: sscratch is 0 while the hart is in the kernel, so
+// a trap that finds 0 there came from the kernel and goes on to kernelvec.
 // userret(a0 = TrapFrame address as the user table maps it, a1 = user satp, isolated model only):
 // called by usertrapret() to (isolated: switch to the user page table,) restore the user registers
 // from the TrapFrame and sret to user mode.
@@ -16,7 +18,7 @@
 
 #include "kernel/asmdefs.h"
 
-.section trampsec
+.section trampsec, "ax"  // code: without the flags, the branch to .Lfrom_kernel does not link
 .globl trampoline
 .globl uservec
 .globl userret
@@ -25,6 +27,9 @@ trampoline:
 uservec:
         // sscratch holds the TrapFrame address (userret puts it there): swap it with the user's a0.
         csrrw   a0, sscratch, a0
+#if !LAZYV6_TRAP_ISOLATED
+        beqz    a0, .Lfrom_kernel
+#endif
 
         sd      ra, TF_RA(a0)
         sd      sp, TF_SP(a0)
@@ -56,7 +61,11 @@ uservec:
         sd      t4, TF_T4(a0)
         sd      t5, TF_T5(a0)
         sd      t6, TF_T6(a0)
+#if LAZYV6_TRAP_ISOLATED
         csrr    t0, sscratch
+#else
+        csrrw   t0, sscratch, zero  // the user's a0; 0 marks the hart as in the kernel
+#endif
         sd      t0, TF_A0(a0)
 
         ld      sp, TF_KERNEL_SP(a0)
@@ -71,6 +80,12 @@ uservec:
 #endif
         jr      t0  // usertrap() does not return
 
+#if !LAZYV6_TRAP_ISOLATED
+.Lfrom_kernel:
+        csrrw   a0, sscratch, a0  // the kernel's a0 back, and sscratch 0 again
+        j       kernelvec
+#endif
+
 userret:
 #if LAZYV6_TRAP_ISOLATED
         sfence.vma zero, zero  // the kernel's page-table writes are visible to the walker
@@ -78,7 +93,7 @@ userret:
         sfence.vma zero, zero
 #endif
 
-        csrw    sscratch, a0    // for the next uservec
+        csrw    sscratch, a0    // for the next uservec (shared model: marks user mode)
         ld      ra, TF_RA(a0)
         ld      sp, TF_SP(a0)
         ld      gp, TF_GP(a0)

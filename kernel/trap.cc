@@ -125,22 +125,35 @@ void trapinit() {
   userret_va = base + (reinterpret_cast<uint64>(userret) - reinterpret_cast<uint64>(trampoline));
 }
 
-// Points this hart's stvec at kernelvec: traps in the kernel go to kerneltrap. Every hart.
+// Points this hart's stvec at its trap vector, every hart. Isolated model: kernelvec, while in the
+// kernel (usertrap and prepare_return switch it). Shared model: uservec, for good, with sscratch 0
+// (in the kernel): uservec sends a trap that finds 0 in sscratch on to kernelvec.
 void trapinithart() {
-  LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
+  if constexpr (kIsolatedTraps) {
+    LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
+  } else {
+    LAZYV6_CSR_WRITE(sscratch, 0);
+    LAZYV6_CSR_WRITE(stvec, uservec_va);
+  }
 }
 
 // Handles a trap from user mode: a system call, a page fault, a device or timer interrupt, or an
 // exception that kills the process. Entered from uservec (with jr: it never returns) on the
 // process's kernel stack, interrupts off (isolated model: kernel page table; shared: the
-// process's, whose kernel half is the kernel's). Leaves through prepare_return and enter_user.
+// process's, whose kernel half is the kernel's). Leaves through enter_user, after prepare_return
+// unless a page fault left sepc and sstatus as the trap set them.
 extern "C" void usertrap() {
-  if ((LAZYV6_CSR_READ(sstatus) & arch::kSstatusSpp) != 0)
-    panic("usertrap: not from user mode");
-  // From now on traps are kernel traps.
-  LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
+  // Shared model: uservec came here because sscratch held a trap frame, which it does only in user
+  // mode, and cleared it: from now on traps are kernel traps.
+  if constexpr (kIsolatedTraps) {
+    if ((LAZYV6_CSR_READ(sstatus) & arch::kSstatusSpp) != 0)
+      panic("usertrap: not from user mode");
+    LAZYV6_CSR_WRITE(stvec, reinterpret_cast<uint64>(&kernelvec));
+  }
 
-  Proc* p = mycpu()->proc; // interrupts are still off: no migration
+  Cpu* c = mycpu(); // interrupts are still off: no migration
+  const uint64 trap = ++c->traps;
+  Proc* p = c->proc;
   p->trapframe->epc = LAZYV6_CSR_READ(sepc);
   const uint64 scause = LAZYV6_CSR_READ(scause);
 
@@ -153,7 +166,16 @@ extern "C" void usertrap() {
     syscall();
   } else if (scause == arch::kScauseLoadPageFault || scause == arch::kScauseStorePageFault ||
              scause == arch::kScauseInstrPageFault) {
+    // If this hart took no trap while the fault was handled, sepc still holds the faulting
+    // instruction and sstatus says "back to user mode, interrupts on there": return as they are,
+    // two CSR writes fewer (each ends a QEMU translation block). Only a trap changes them: a
+    // process that ran here in between reached user mode and left it by a trap.
     user_page_fault(p, scause);
+    if (!killed(p) && mycpu() == c && c->traps == trap) {
+      if constexpr (kIsolatedTraps)
+        LAZYV6_CSR_WRITE(stvec, uservec_va);
+      enter_user();
+    }
   } else if ((which = devintr(scause)) == Intr::None) {
     printf("pid %d (%s): killed: %s (scause %p) at va %p (sepc %p)\n", p->pid, p->name,
            exception_name(scause), reinterpret_cast<void*>(scause),
@@ -170,19 +192,17 @@ extern "C" void usertrap() {
   enter_user();
 }
 
-// Sets up the return to user mode in the current process, as xv6 2025's prepare_return: stvec to
-// uservec, the hart in the trap frame, sstatus for sret to user mode with interrupts on, sepc.
-// Leaves interrupts off (a trap before sret would reach uservec from the kernel). Inlined into
-// usertrap, every trap's way out (a call here cost 5 instructions per trap).
+// Sets up the return to user mode in the current process, as xv6 2025's prepare_return: (isolated
+// model: stvec to uservec,) the hart in the trap frame, sstatus for sret to user mode with
+// interrupts on, sepc. Leaves interrupts off (a trap before sret would reach uservec from the
+// kernel). Inlined into usertrap, every trap's way out (a call here cost 5 instructions per trap).
 [[gnu::always_inline]] void prepare_return() {
   Proc* p = myproc();
   // Interrupts off now (SIE = 0), and sret to user mode (SPP = 0) with interrupts on (SPIE = 1):
-  // one sstatus write, since QEMU ends its translation block at every CSR write. An interrupt
-  // between the read and the write returns with sstatus as it was, so the value stays right.
-  const uint64 sstatus = LAZYV6_CSR_READ(sstatus);
-  LAZYV6_CSR_WRITE(sstatus,
-                   (sstatus & ~(arch::kSstatusSie | arch::kSstatusSpp)) | arch::kSstatusSpie);
-  LAZYV6_CSR_WRITE(stvec, uservec_va);
+  // one sstatus write and no read, since QEMU ends its translation block at every CSR access.
+  LAZYV6_CSR_WRITE(sstatus, arch::kSstatusUserReturn);
+  if constexpr (kIsolatedTraps)
+    LAZYV6_CSR_WRITE(stvec, uservec_va);
 
   // kernel_satp, kernel_sp and kernel_trap were set once by allocproc; the hart can change.
   p->trapframe->kernel_hartid = arch::r_tp(); // this hart's Cpu*
@@ -210,6 +230,7 @@ void enter_user() {
 // device and timer interrupts are expected (a timer tick yields the current process, if any); any
 // exception, a kernel page fault included, is a kernel bug and panics.
 extern "C" void kerneltrap() {
+  mycpu()->traps++; // sepc and sstatus are this trap's now (usertrap's page-fault return)
   const uint64 sepc = LAZYV6_CSR_READ(sepc);
   const uint64 sstatus = LAZYV6_CSR_READ(sstatus);
   const uint64 scause = LAZYV6_CSR_READ(scause);

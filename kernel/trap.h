@@ -10,7 +10,8 @@ extern uint ticks GUARDED_BY(tickslock);
 
 // Hart 0, once.
 void trapinit();
-// Every hart: point stvec at kernelvec.
+// Every hart: point stvec at the trap vector (kernelvec in the isolated model, uservec in the
+// shared).
 void trapinithart();
 // Sets up the hart and trap frame for a return to user mode in the current process; interrupts off.
 void prepare_return();

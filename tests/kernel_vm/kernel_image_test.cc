@@ -1,7 +1,7 @@
 // Checks of the built kernel ELFs (//kernel:kernel, shared trap model, and :kernel_isolated):
 // kernel.ld links the kernel where memlayout.h says (KERNLINK, loaded at KERNBASE), and the user
-// trap path writes satp and fences only in the isolated model. Paths come as --kernel=PATH
-// --isolated=PATH (runfiles-relative).
+// trap path writes satp and fences only in the isolated model, and in the shared model no stvec
+// and no sstatus read. Paths come as --kernel=PATH --isolated=PATH (runfiles-relative).
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -101,6 +101,24 @@ TEST(KernelImage, SharedTrapPathWritesNoSatpAndFencesNothing) {
     EXPECT_TRUE(fn == "relocate" || fn == "start" || fn.find("kvminithart") != std::string::npos ||
                 fn.find("switchuvm") != std::string::npos)
         << "satp written in " << fn;
+  }
+}
+
+// Every CSR access ends a QEMU translation block, so the shared model's user trap path keeps them
+// few: stvec is written once per hart (uservec is the one vector, kernel traps included), and
+// sstatus is written on the way out without being read.
+TEST(KernelImage, SharedTrapPathWritesNoStvecAndReadsNoSstatus) {
+  auto fns = disassemble(g_kernel);
+  for (const char* f : {"usertrap", "_Z14prepare_returnv"}) {
+    ASSERT_TRUE(fns.count(f)) << f;
+    for (const std::string& insn : fns[f])
+      EXPECT_FALSE(insn.find("csrr\t") != std::string::npos &&
+                   insn.find(", sstatus") != std::string::npos)
+          << f << " reads sstatus: " << insn;
+  }
+  for (const auto& [fn, insns] : fns) {
+    if (count_matching(insns, "csrw\tstvec") != 0)
+      EXPECT_NE(fn.find("trapinithart"), std::string::npos) << "stvec written in " << fn;
   }
 }
 
