@@ -41,7 +41,8 @@
 // Oracles: no panic (the Bazel test watches the console); every result must be one the call may
 // return (-1, 0, a pid, an fd below NOFILE, a count up to n, ...); pipe() must hand out the lowest
 // free fds and dup/close/open must agree with the fds the process knows it has; a forbidden touch
-// must kill; console writes from forbidden addresses must print nothing; no batch may hang (a
+// must kill; console writes from forbidden addresses must print nothing; every report in a batch's
+// pipe must come from the batch itself (not from one of its children); no batch may hang (a
 // watchdog kills a batch after 60 s); after the run the free-page count (memstat) must equal the
 // count before it (retried for a while, so that init can reap orphans) and /sfz must be removable.
 // Anything else unexpected is an ANOMALY line on the console. (The Bazel test also runs fsck on
@@ -188,6 +189,7 @@ struct PipeState {
 
 struct Counters {
   uint32 magic;     // kReportMagic
+  uint32 pid;       // the process that wrote the report: must be the batch child itself
   uint32 calls;     // fuzzed system calls made
   uint32 errors;    // of which returned -1
   uint32 gkids;     // children forked by fuzzed fork()
@@ -268,7 +270,7 @@ uint64 rdtime() {
 // process has ended, so at most kMaxReports fit: periodic ones stop after kPeriodicReports, ones
 // before a step that may end the process after kMaxReports - 1, leaving room for the last one.
 enum class Report { Periodic, MayEnd, Last };
-constexpr int kPeriodicReports = 8;
+constexpr int kPeriodicReports = 7;
 // Reports that fit in the report pipe: a write beyond them would block the batch for good.
 constexpr int kMaxReports = kPipeSize / static_cast<int>(sizeof(Counters));
 static_assert(kMaxReports >= kPeriodicReports + 2);
@@ -281,6 +283,7 @@ void report(Report why = Report::MayEnd) {
     return;
   S.reports++;
   S.c.magic = kReportMagic;
+  S.c.pid = static_cast<uint32>(getpid()); // not S.pid: a fork's child has the batch's copy
   write(S.report_fd, &S.c, sizeof(S.c));
 }
 
@@ -759,6 +762,11 @@ uint64 call(uint64 num, uint64 a0 = 0, uint64 a1 = 0, uint64 a2 = 0, uint64 a3 =
   trace_call(num, a0, a1, a2);
   S.c.calls++;
   uint64 ret = raw_syscall(num, a0, a1, a2, a3, a4, a5);
+  // A fuzzed fork's child is a batch's child from its first instruction: were it to write the
+  // periodic report below, the batch's own reports would no longer fit in the pipe, and the batch
+  // would sleep forever on its next one (its parent reads the pipe only once it has exited).
+  if (num == SYS_fork && ret == 0)
+    S.gkid = true;
   if (static_cast<long>(ret) == -1)
     S.c.errors++;
   trace_result(ret);
@@ -1981,18 +1989,26 @@ bool launch(Slot& s, int slot_index, int batch, uint64 seed, int calls, bool ver
   return true;
 }
 
-// Reads the last report a finished batch child left in its pipe.
-bool read_report(int fd, Counters* out) {
+// Reads the last report a finished batch child `pid` left in its pipe into *out (false if there is
+// none); *foreign counts reports another process wrote there (one of the batch's children: the
+// batch's own reports might then not fit, and it would hang).
+bool read_report(int fd, int pid, Counters* out, int* foreign) {
   static Counters buf[40];
   int n = read(fd, buf, sizeof(buf));
   int records = n > 0 ? n / static_cast<int>(sizeof(Counters)) : 0;
+  bool found = false;
+  *foreign = 0;
   for (int i = records - 1; i >= 0; i--) {
-    if (buf[i].magic == kReportMagic) {
+    if (buf[i].magic != kReportMagic)
+      continue;
+    if (buf[i].pid != static_cast<uint32>(pid)) {
+      (*foreign)++;
+    } else if (!found) {
       *out = buf[i];
-      return true;
+      found = true;
     }
   }
-  return false;
+  return found;
 }
 
 int usage() {
@@ -2186,7 +2202,15 @@ int main(int argc, char** argv) {
     }
     Slot& s = slots[i];
     Counters c{};
-    if (read_report(s.report_rfd, &c)) {
+    int foreign = 0;
+    bool reported = read_report(s.report_rfd, pid, &c, &foreign);
+    if (foreign > 0) {
+      printf(
+          "sysfuzz: batch %d (pid %d): ANOMALY %d reports in its pipe written by another process\n",
+          s.batch, pid, foreign);
+      t.anomalies += static_cast<uint64>(foreign);
+    }
+    if (reported) {
       t.calls += c.calls;
       t.errors += c.errors;
       t.gkids += c.gkids;
