@@ -63,6 +63,7 @@ char* sbrk(int);     /* grow by the kernel's default policy (lazy unless built e
 char* sbrklazy(int); /* always lazy */
 char* sbrkeager(int); /* always eager */
 int sleep(int);       /* older name of pause() */
+void loadimage(void); /* touch every page of the program so exec's lazy loading is done */
 
 /* printf.c: %d %x %p %s %c %l (as in %ld, %lu, %lx) %u %% */
 void fprintf(int, const char*, ...) __attribute__((format(printf, 2, 3)));
