@@ -57,6 +57,9 @@ constexpr Test kQuickTests[] = {
     {execelf, "execelf"},
     {execargs, "execargs"},
     {leakloop, "leakloop"},
+    {execlazy, "execlazy"},
+    {execlocks, "execlocks"},
+    {exectrunc, "exectrunc"},
     // processes
     {forkfull, "forkfull"},
     {exitwait, "exitwait"},
