@@ -9,6 +9,7 @@
 //                            kernel makes under a lock lands in a page that must first be loaded
 //   execbig pause RFD WFD    writes one byte to WFD, reads one from RFD, then touches a page not
 //                            loaded yet and checks it: the parent changes the file in between
+//   execbig oom              takes every free page, then touches a page not loaded yet: killed
 //
 // Exits 0 if every check passed; prints "execbig: ..." and exits 1 otherwise.
 #include "kernel/types.h"
@@ -165,6 +166,19 @@ int pause_then_touch(int rfd, int wfd) {
   return 0;
 }
 
+// Takes every free page (eager growth until it fails), then touches a page not loaded yet: the
+// load finds no memory and the kernel kills this process alone.
+int oom() {
+  check_page(0);
+  for (int step = 1 << 20; step >= PGSIZE;) {
+    if (sbrkeager(step) == SBRK_ERROR)
+      step /= 2;
+  }
+  check_page(46);
+  fail("loaded a page with no memory left", 0, 0);
+  return 1;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -172,8 +186,10 @@ int main(int argc, char* argv[]) {
     return check();
   if (argc == 3 && strcmp(argv[1], "read") == 0)
     return read_into_unloaded(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "oom") == 0)
+    return oom();
   if (argc == 4 && strcmp(argv[1], "pause") == 0)
     return pause_then_touch(atoi(argv[2]), atoi(argv[3]));
-  fprintf(2, "usage: execbig check | read PATH | pause RFD WFD\n");
+  fprintf(2, "usage: execbig check | read PATH | pause RFD WFD | oom\n");
   return 1;
 }

@@ -81,11 +81,14 @@ int run_then_change(const char* s, Change change) {
 
 // A program's text and data load on first touch: right after exec only the stack, the guard and
 // the pages run so far are resident, each data page touched costs one load with the right
-// contents, and a forked child loads from the same file. No page is lost.
+// contents, and a forked child loads from the same file. A load with no memory left kills that
+// process only. No page is lost.
 void execlazy(const char* s) {
   struct memstat before = mine(s);
-  static const char* const kArgv[] = {kBig, "check", nullptr};
-  CHECKF(run(s, kArgv) == 0, "execbig check failed");
+  static const char* const kCheck[] = {kBig, "check", nullptr};
+  CHECKF(run(s, kCheck) == 0, "execbig check failed");
+  static const char* const kOom[] = {kBig, "oom", nullptr};
+  CHECKF(run(s, kOom) == -1, "a load with no memory left did not kill execbig");
   CHECKF(pages_back(before, mine(s)), "free pages not back");
 }
 
