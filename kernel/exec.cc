@@ -14,14 +14,6 @@
 
 namespace {
 
-// //kernel:exec_load: eager maps and reads every segment page at exec (the old way, kept to
-// measure the difference); lazy (default) loads each page on first touch.
-#if LAZYV6_EXEC_EAGER
-constexpr bool kExecEager = true;
-#else
-constexpr bool kExecEager = false;
-#endif
-
 // Reads n bytes at file offset off into a kernel buffer; anything short is an error.
 Result<void> read_exact(Inode* ip, void* dst, uint off, uint n) REQUIRES(ip->lock) {
   Result<int> r = readi(ip, false, reinterpret_cast<uint64>(dst), off, n);
@@ -77,7 +69,7 @@ Result<void> read_segments(Inode* ip, ExecImage& image, uint64* sz, uint64* entr
   return {};
 }
 
-// The eager loader (//kernel:exec_load=eager, for measuring what loading on first touch saves):
+// The eager loader (execload(1), for measuring what loading on first touch saves):
 // maps every page of image's segments into pt, filled from its file ip, as exec did before.
 Result<void> load_all(Inode* ip, PageTable pt, const ExecImage& image, VmStats& stats)
     REQUIRES(ip->lock) {
@@ -203,7 +195,7 @@ Result<int> kexec(const char* path, const char* const* argv) {
       pt == nullptr ? Result<void>(Error::NoMemory) : read_segments(ip, image, &sz, &entry);
   image.ip = ip; // the reference namei took
   image.gen = ip->gen;
-  if (loaded.ok() && kExecEager)
+  if (loaded.ok() && p->exec_eager)
     loaded = load_all(ip, pt, image, stats);
   iunlock(ip);
   end_op();
@@ -298,4 +290,19 @@ out:
   for (int j = 0; j <= MAXARG && argv[j] != nullptr; j++)
     kfree(argv[j]);
   return result;
+}
+
+// int execload(int eager): 1 makes this process's later execs (and its children's, which inherit
+// it) read and map every text and data page up front, as exec did before loading on first touch;
+// 0 restores loading on first touch (the default); -1 only asks. Returns the policy before the
+// call (0 or 1), or -1 for any other argument.
+uint64 sys_execload() {
+  const int eager = argint(0);
+  Proc* p = myproc();
+  const uint64 old = p->exec_eager ? 1 : 0;
+  if (eager == 0 || eager == 1)
+    p->exec_eager = eager == 1;
+  else if (eager != -1)
+    return kSyscallError;
+  return old;
 }

@@ -65,6 +65,7 @@ void freeproc(Proc* p) REQUIRES(p->lock) {
   p->sz = 0;
   p->vm = VmStats{};
   p->image = ExecImage{}; // its reference went in kexit (a failed fork never took one)
+  p->exec_eager = false;
   p->pid = 0;
   p->name[0] = 0;
   p->chan = nullptr;
@@ -324,6 +325,7 @@ Result<int> kfork() {
   np->image = p->image;
   if (np->image.ip != nullptr)
     np->image.ip = idup(np->image.ip);
+  np->exec_eager = p->exec_eager;
 
   // Same user registers, except that fork returns 0 in the child.
   const uint64 kernel_sp = np->trapframe->kernel_sp;

@@ -103,6 +103,7 @@ struct Proc {
   File* ofile[NOFILE] = {};       // open files
   Inode* cwd = nullptr;           // current directory
   ExecImage image{};              // the executable its text and data load from (referenced)
+  bool exec_eager = false;        // its execs read every page up front (execload; fork copies it)
   int sleeplocks = 0;             // sleeplocks it holds (a file-page load must not wait then)
   char name[16] = {};             // process name, for debugging
 

@@ -89,7 +89,6 @@ def riscv_cc_binary(name, srcs = [], deps = [], linker_script = None, copts = []
 IMAGE_SETTINGS = {
     "sbrk_default": "//kernel:sbrk_default",
     "trap_model": "//kernel:trap_model",
-    "exec_load": "//kernel:exec_load",
     "ubsan": "//kernel:ubsan",
     "debug": "//kernel:debug",
     "coverage": "//kernel:coverage",

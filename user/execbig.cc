@@ -10,6 +10,7 @@
 //   execbig pause RFD WFD    writes one byte to WFD, reads one from RFD, then touches a page not
 //                            loaded yet and checks it: the parent changes the file in between
 //   execbig oom              takes every free page, then touches a page not loaded yet: killed
+//   execbig eager            run under execload(1): every page is resident at start, none loads
 //
 // Exits 0 if every check passed; prints "execbig: ..." and exits 1 otherwise.
 #include "kernel/types.h"
@@ -179,6 +180,18 @@ int oom() {
   return 1;
 }
 
+// Run with execload(1): every page was read and mapped at exec, none is loaded on touch.
+int eager() {
+  const struct memstat start = stats();
+  if (start.faults_file != 0 || start.resident < kPages + USERSTACK + 1)
+    fail("exec did not load every page up front", start.faults_file, start.resident);
+  for (int p = 0; p < kPages; p++)
+    check_page(p);
+  if (stats().faults_file != 0)
+    fail("a page was loaded on touch after an eager exec", stats().faults_file, 0);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -186,10 +199,12 @@ int main(int argc, char* argv[]) {
     return check();
   if (argc == 3 && strcmp(argv[1], "read") == 0)
     return read_into_unloaded(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "eager") == 0)
+    return eager();
   if (argc == 2 && strcmp(argv[1], "oom") == 0)
     return oom();
   if (argc == 4 && strcmp(argv[1], "pause") == 0)
     return pause_then_touch(atoi(argv[2]), atoi(argv[3]));
-  fprintf(2, "usage: execbig check | read PATH | pause RFD WFD | oom\n");
+  fprintf(2, "usage: execbig check | read PATH | pause RFD WFD | oom | eager\n");
   return 1;
 }

@@ -60,6 +60,7 @@ constexpr Test kQuickTests[] = {
     {execlazy, "execlazy"},
     {execlocks, "execlocks"},
     {exectrunc, "exectrunc"},
+    {execeager, "execeager"},
     // processes
     {forkfull, "forkfull"},
     {exitwait, "exitwait"},

@@ -29,7 +29,8 @@ TEST(LazyExec, PagesLoadOnTouchAndAChangedExecutableKills) {
   auto boot_balance = memory_balance(q);
   ASSERT_TRUE(boot_balance.has_value());
 
-  const std::string out = run(q, "usertests execlazy execlocks exectrunc", 10 * kCommandTimeout);
+  const std::string out =
+      run(q, "usertests execlazy execlocks exectrunc execeager", 10 * kCommandTimeout);
   EXPECT_NE(out.find("ALL TESTS PASSED"), std::string::npos) << out;
   int changed = 0;
   int oom = 0;

@@ -42,6 +42,7 @@ QUICK_CASES = [
     "execlazy",
     "execlocks",
     "exectrunc",
+    "execeager",
     "forkfull",
     "exitwait",
     "killstatus",

@@ -135,3 +135,16 @@ void exectrunc(const char* s) {
   CHECKF(run_then_change(s, Change::Unlink) == 0, "unlinked executable did not keep running");
   CHECKF(pages_back(before, mine(s)), "free pages not back");
 }
+
+// execload(1) makes the caller's later execs, and its children's, read every page up front (the
+// way exec worked before, kept for the benchmark); execload(0) restores loading on first touch.
+void execeager(const char* s) {
+  CHECK(execload(-1) == 0);
+  CHECK(execload(1) == 0);
+  static const char* const kEager[] = {kBig, "eager", nullptr};
+  CHECKF(run(s, kEager) == 0, "execbig eager failed");
+  CHECK(execload(0) == 1);
+  CHECK(execload(2) == -1);
+  static const char* const kCheck[] = {kBig, "check", nullptr};
+  CHECKF(run(s, kCheck) == 0, "execbig check failed after execload(0)");
+}

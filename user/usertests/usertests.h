@@ -208,6 +208,7 @@ void leakloop(const char* s);
 void execlazy(const char* s);
 void execlocks(const char* s);
 void exectrunc(const char* s);
+void execeager(const char* s);
 // proc.cc
 void forkfull(const char* s);
 void exitwait(const char* s);
