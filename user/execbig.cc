@@ -11,6 +11,8 @@
 //                            loaded yet and checks it: the parent changes the file in between
 //   execbig oom              takes every free page, then touches a page not loaded yet: killed
 //   execbig eager            run under execload(1): every page is resident at start, none loads
+//   execbig quit             exits at once (//bench:lazy_vs_eager: exec of a big program that
+//                            touches little of it)
 //
 // Exits 0 if every check passed; prints "execbig: ..." and exits 1 otherwise.
 #include "kernel/types.h"
@@ -199,12 +201,14 @@ int main(int argc, char* argv[]) {
     return check();
   if (argc == 3 && strcmp(argv[1], "read") == 0)
     return read_into_unloaded(argv[2]);
+  if (argc == 2 && strcmp(argv[1], "quit") == 0)
+    return 0;
   if (argc == 2 && strcmp(argv[1], "eager") == 0)
     return eager();
   if (argc == 2 && strcmp(argv[1], "oom") == 0)
     return oom();
   if (argc == 4 && strcmp(argv[1], "pause") == 0)
     return pause_then_touch(atoi(argv[2]), atoi(argv[3]));
-  fprintf(2, "usage: execbig check | read PATH | pause RFD WFD | oom | eager\n");
+  fprintf(2, "usage: execbig check | read PATH | pause RFD WFD | oom | eager | quit\n");
   return 1;
 }
