@@ -525,7 +525,8 @@ void run_paths(const Config& c) {
     }
   }
   // Last: fork and exec change kernel state (free lists, caches) the paths above must not see.
-  for (const char* prog : {"echo", "execbig"}) {
+  static const char* const kProgs[] = {"echo", "execbig"};
+  for (const char* prog : kProgs) {
     run_spawns(c, prog, "lazy");
     run_spawns(c, prog, "eager");
   }
