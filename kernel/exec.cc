@@ -1,6 +1,7 @@
 // exec(): build a new user address space from an ELF file, then swap it in.
 #include "kernel/exec.h"
 
+#include "kernel/arch.h"
 #include "kernel/elf.h"
 #include "kernel/inode.h"
 #include "kernel/kalloc.h"
@@ -142,7 +143,10 @@ Result<void> image_fill_page(const ExecImage& image, const ImageSegment& seg, Vi
     memset(page, 0, kPageSize);
     return {};
   }
-  if (mycpu()->noff > 0 || myproc()->sleeplocks > 0)
+  // Holding a spinlock means interrupts are off, and then this thread cannot move to another hart
+  // between mycpu() and the read of noff.
+  const bool spinlocked = !arch::intr_get() && mycpu()->noff > 0;
+  if (spinlocked || myproc()->sleeplocks > 0)
     return Error::Busy;
   ilock(image.ip);
   Result<void> r = fill_locked(image.ip, image, seg, va, page);
@@ -152,7 +156,7 @@ Result<void> image_fill_page(const ExecImage& image, const ImageSegment& seg, Vi
 
 // Loads the untouched pages of the current process's executable that [va, va+len) overlaps, so
 // that a system call which then copies that range under a lock (read/write of a file, pipe or
-// console; fstat; wait) finds them mapped. Costs one comparison for a range above the image (the
+// console; wait) finds them mapped. Costs one comparison for a range above the image (the
 // stack, the heap). Best effort: a page it cannot load makes the later copy fail with -1. Call
 // with no lock held; sleeps on the disk.
 void image_preload(uint64 va, uint64 len) {
