@@ -3,7 +3,8 @@
 //
 //   execbig check            resident after exec is the stack, the guard and the pages touched;
 //                            touching k data pages loads exactly k pages, each with the right
-//                            contents; a forked child loads from the same file
+//                            contents; after a failed exec pages still load; a forked child
+//                            loads from the same file
 //   execbig read PATH        reads PATH (its own file or another program) and a pipe into data
 //                            pages not loaded yet, and waits with its status there: every copy the
 //                            kernel makes under a lock lands in a page that must first be loaded
@@ -86,6 +87,13 @@ int check() {
   if (after.faults - before.faults != 5 || after.total_faults - before.total_faults < 5)
     fail("file loads are not counted as faults", static_cast<long>(after.faults - before.faults),
          0);
+  // A failed exec keeps this image and its file: untouched pages still load.
+  static const char* const kNoArgs[] = {"x", nullptr};
+  if (exec("/no-such-program", const_cast<char**>(kNoArgs)) != -1 ||
+      exec("/", const_cast<char**>(kNoArgs)) != -1)
+    fail("exec of a missing file or a directory did not fail", 0, 0);
+  for (int p = 21; p < 24; p++)
+    check_page(p);
   // A child shares the executable: its own untouched pages load from the same file.
   int pid = fork();
   if (pid < 0)
