@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -343,6 +344,13 @@ void register_paths(const Figures& f, const std::string& prefix, const std::stri
     add(prefix + "spawn_echo", *p.spawn_ns * 1e-9, label, instr(*p.spawn_instr),
         benchmark::kMicrosecond);
   }
+  for (const auto& [name, i, ns] :
+       {std::tuple{"spawn_echo_eager_exec", p.spawn_eager_instr, p.spawn_eager_ns},
+        std::tuple{"spawn_execbig", p.spawn_big_instr, p.spawn_big_ns},
+        std::tuple{"spawn_execbig_eager_exec", p.spawn_big_eager_instr, p.spawn_big_eager_ns}}) {
+    if (i)
+      add(prefix + name, *ns * 1e-9, label, instr(*i), benchmark::kMicrosecond);
+  }
   for (const auto& [size, v] : p.sbrk_lazy_instr) {
     add(prefix + "sbrk_lazy/" + std::to_string(size) + "M", p.sbrk_lazy_ns.at(size) * 1e-9, label,
         instr(v), benchmark::kNanosecond);
@@ -493,6 +501,8 @@ int main(int argc, char** argv) {
   const auto targets = lazyv6::bench::evaluate_targets(icount[0]);
   const auto trap_targets = lazyv6::bench::evaluate_trap_targets(
       icount[0], o.wall ? &wall[0] : nullptr, o.wall ? &wall[1] : nullptr);
+  const auto exec_targets =
+      lazyv6::bench::evaluate_exec_targets(icount[0], o.wall ? &wall[0] : nullptr);
   std::vector<lazyv6::bench::Invariant> invariants;
   for (Model m : lazyv6::bench::kModels) {
     for (auto inv : lazyv6::bench::check_invariants(icount[model_index(m)])) {
@@ -520,6 +530,7 @@ int main(int argc, char** argv) {
   }
   register_targets(targets);
   register_targets(trap_targets);
+  register_targets(exec_targets);
   if (format == "console") {
     Table table;
     benchmark::RunSpecifiedBenchmarks(&table);
@@ -536,6 +547,7 @@ int main(int argc, char** argv) {
   in.wall_rounds = o.wall_rounds;
   in.targets = targets;
   in.trap_targets = trap_targets;
+  in.exec_targets = exec_targets;
   in.invariants = invariants;
   in.run_notes = notes;
   std::string png, plot_message;
@@ -567,6 +579,12 @@ int main(int argc, char** argv) {
     fprintf(stderr, "  %-4s %s: %s (target %s)%s%s\n", lazyv6::bench::verdict_name(t.verdict),
             t.path.c_str(), value.c_str(), t.target.c_str(), t.upstream.empty() ? "" : "; ",
             t.upstream.c_str());
+  }
+  fprintf(stderr, "Exec that loads on first touch (eager / lazy exec of one run):\n");
+  for (const auto& t : exec_targets) {
+    fprintf(stderr, "  %-4s %s: %s (target %s)%s%s\n", lazyv6::bench::verdict_name(t.verdict),
+            t.path.c_str(), t.ratio ? lazyv6::bench::plain_number(*t.ratio).c_str() : "–",
+            t.target.c_str(), t.source.empty() ? "" : "; ", t.source.c_str());
   }
   fprintf(stderr, "docs/design.md targets (shared kernel, -icount):\n");
   for (const auto& t : targets) {

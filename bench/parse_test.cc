@@ -21,6 +21,7 @@ namespace {
 struct FakeKernel {
   uint64_t fault = 600, mapped = 7, sbrk_lazy = 200, eager_per_page = 500, free_per_page = 100;
   uint64_t getpid = 150, spawn = 50000;
+  uint64_t spawn_eager = 0; // fork + exec + wait under execload(1); 0: no such lines (older guest)
   // Extra cost of an eager workload's second pass: clock noise makes it dearer than the first
   // pass about half the time (wall clock), and first-minus-second would then be negative.
   uint64_t eager_base_extra = 0;
@@ -77,6 +78,10 @@ struct FakeKernel {
     for (int rep = 0; rep < 3; ++rep, ++n) {
       body += "RESULT v=1 kind=spawn rep=" + std::to_string(rep) + " calls=10 status=ok" +
               window("win", spawn * 10) + "\n";
+    }
+    for (int rep = 0; rep < 3 && spawn_eager > 0; ++rep, ++n) {
+      body += "RESULT v=1 kind=spawn exec=eager rep=" + std::to_string(rep) +
+              " calls=10 status=ok" + window("win", spawn_eager * 10) + "\n";
     }
     for (uint64_t size : sizes) {
       body += "RESULT v=1 kind=sbrk policy=lazy size_mib=" + std::to_string(size) +
@@ -482,6 +487,7 @@ TEST(Report, MarkdownHasTheTablesAndVerdicts) {
   in.wall_rounds = 3;
   in.targets = evaluate_targets(f);
   in.trap_targets = evaluate_trap_targets(f, &w, &wi);
+  in.exec_targets = evaluate_exec_targets(f, &w);
   in.invariants = check_invariants(f);
   in.plot_note = "gnuplot not found";
   std::string md = render_markdown(in);
@@ -492,9 +498,38 @@ TEST(Report, MarkdownHasTheTablesAndVerdicts) {
         "fork + exec + wait of `echo`", "## Workloads (-icount shift=0)",
         "## Workloads, wall clock, shared kernel", "## Workloads, wall clock, isolated kernel",
         "## Invariants", "No plot: gnuplot not found", "| 16 | 8 | seq | lazy | 512 |",
-        "3 alternating rounds"}) {
+        "3 alternating rounds", "## Exec that loads on first touch",
+        "eager / lazy exec, -icount"}) {
     EXPECT_NE(md.find(want), std::string::npos) << want << "\n" << md;
   }
+}
+
+// fork + exec + wait of echo with exec=eager lines: their own figure, the lazy one unchanged, and
+// the eager / lazy ratio against 2 in instructions and wall time; without them, not measured.
+TEST(Targets, ExecEagerOverLazy) {
+  FakeKernel k;
+  k.spawn_eager = 150000;
+  Figures fi = figures_of(k.transcript({1}, {1}));
+  Figures fw = figures_of(k.transcript({1}, {1}), Mode::Wall);
+  ASSERT_TRUE(fi.paths.spawn_eager_instr);
+  EXPECT_DOUBLE_EQ(*fi.paths.spawn_eager_instr, 150000.0);
+  EXPECT_DOUBLE_EQ(fi.paths.spawn_instr.value_or(0), 50000.0);
+  auto rows = evaluate_exec_targets(fi, &fw);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[2].verdict, Verdict::NotMeasured); // no execbig lines
+  rows.resize(2);
+  for (const auto& r : rows) {
+    ASSERT_TRUE(r.ratio) << r.id;
+    EXPECT_NEAR(*r.ratio, 3.0, 0.01) << r.id;
+    EXPECT_EQ(r.verdict, Verdict::Met) << r.id;
+  }
+  k.spawn_eager = 60000; // 1.2x: a miss
+  EXPECT_EQ(evaluate_exec_targets(figures_of(k.transcript({1}, {1})), nullptr)[0].verdict,
+            Verdict::Miss);
+  FakeKernel old;
+  auto none = evaluate_exec_targets(figures_of(old.transcript({1}, {1})), nullptr);
+  EXPECT_EQ(none[0].verdict, Verdict::NotMeasured);
+  EXPECT_EQ(none[1].verdict, Verdict::NotMeasured);
 }
 
 TEST(Report, PlainNumbers) {

@@ -186,6 +186,12 @@ std::string render_markdown(const ReportInput& in) {
   md << "`usertests` are not part of this benchmark: their wall time on both models is measured "
         "separately (see the README).\n\n";
 
+  md << "## Exec that loads on first touch (one run)\n\n"
+     << "fork + exec + wait of `echo` (3 pages, nearly all touched) and of `execbig quit` (200 KiB "
+        "of data it never touches), with exec loading each page on first touch (the default) and "
+        "with `execload(1)` (exec reads and maps every page up front, as before).\n\n";
+  target_table(md, in.exec_targets, "–");
+
   md << "## Wall clock, shared vs isolated (medians)\n\n"
      << "| path | shared | isolated | isolated / shared |\n|---|---:|---:|---:|\n";
   const WallSummary ws = summarize(in.wall[0]), wi = summarize(in.wall[1]);
@@ -253,6 +259,18 @@ std::string render_markdown(const ReportInput& in) {
   md << "| fork + exec + wait of `echo` | " << opt(f.paths.spawn_instr, 1) << " | "
      << one(ip, &PathFigures::spawn_instr) << " | " << opt(f.paths.spawn_ns, 1) << " | "
      << one(wp[0], &PathFigures::spawn_ns) << " | " << one(wp[1], &PathFigures::spawn_ns) << " |\n";
+  using Field = std::optional<double> PathFigures::*;
+  for (const auto& [name, instr, ns] :
+       {std::tuple<const char*, Field, Field>{"fork + exec + wait of `echo`, eager exec",
+                                              &PathFigures::spawn_eager_instr,
+                                              &PathFigures::spawn_eager_ns},
+        {"fork + exec + wait of `execbig quit`", &PathFigures::spawn_big_instr,
+         &PathFigures::spawn_big_ns},
+        {"fork + exec + wait of `execbig quit`, eager exec", &PathFigures::spawn_big_eager_instr,
+         &PathFigures::spawn_big_eager_ns}}) {
+    md << "| " << name << " | " << opt(f.paths.*instr, 1) << " | " << one(ip, instr) << " | "
+       << opt(f.paths.*ns, 1) << " | " << one(wp[0], ns) << " | " << one(wp[1], ns) << " |\n";
+  }
   for (const auto& [size, instr] : f.paths.sbrk_lazy_instr) {
     md << "| lazy `sbrk(+" << size << " MiB)` | " << format_number(instr, 1) << " | "
        << at(ip, &PathFigures::sbrk_lazy_instr, size) << " | "

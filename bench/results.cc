@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <tuple>
 
 namespace lazyv6::bench {
@@ -306,7 +307,9 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
   auto instr_of = [&](const Window& w) { return std::max(0.0, w.instret - null.instret); };
   auto ns_of = [&](const Window& w) { return w.ticks * npt; };
 
-  std::vector<double> getpid_i, getpid_n, spawn_i, spawn_n;
+  std::vector<double> getpid_i, getpid_n;
+  // fork + exec + wait, by program ("echo", "execbig") and exec policy ("lazy", "eager").
+  std::map<std::pair<std::string, std::string>, std::vector<double>> spawn_i, spawn_n;
   std::vector<const Record*> checks;
   std::map<uint64_t, std::vector<double>> sbrk_i, sbrk_n, shrink_i, shrink_n;
   std::map<WorkloadKey, std::vector<const Record*>> by_key;
@@ -340,8 +343,11 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
         continue; // a failed fork or exec: no figure
       if (!window_of(r, "win", &w, error))
         return false;
-      spawn_i.push_back(instr_of(w) / static_cast<double>(calls));
-      spawn_n.push_back(ns_of(w) / static_cast<double>(calls));
+      // Older transcripts have neither key: echo, lazy.
+      const std::pair<std::string, std::string> key{r.str("prog").empty() ? "echo" : r.str("prog"),
+                                                    r.str("exec") == "eager" ? "eager" : "lazy"};
+      spawn_i[key].push_back(instr_of(w) / static_cast<double>(calls));
+      spawn_n[key].push_back(ns_of(w) / static_cast<double>(calls));
       continue;
     }
     if (r.kind == "sbrk" || r.kind == "shrink") {
@@ -399,10 +405,19 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
     out->paths.getpid_instr = pick_path(mode, getpid_i);
     out->paths.getpid_ns = pick_path(mode, getpid_n);
   }
-  if (!spawn_i.empty()) {
-    out->paths.spawn_instr = pick_path(mode, spawn_i);
-    out->paths.spawn_ns = pick_path(mode, spawn_n);
-  }
+  auto spawn_figures = [&](const char* prog, const char* exec, std::optional<double>* instr,
+                           std::optional<double>* ns) {
+    const std::pair<std::string, std::string> key{prog, exec};
+    if (spawn_i.count(key) != 0) {
+      *instr = pick_path(mode, spawn_i[key]);
+      *ns = pick_path(mode, spawn_n[key]);
+    }
+  };
+  PathFigures& p = out->paths;
+  spawn_figures("echo", "lazy", &p.spawn_instr, &p.spawn_ns);
+  spawn_figures("echo", "eager", &p.spawn_eager_instr, &p.spawn_eager_ns);
+  spawn_figures("execbig", "lazy", &p.spawn_big_instr, &p.spawn_big_ns);
+  spawn_figures("execbig", "eager", &p.spawn_big_eager_instr, &p.spawn_big_eager_ns);
   for (auto& [size, v] : sbrk_i)
     out->paths.sbrk_lazy_instr[size] = pick_path(mode, v);
   for (auto& [size, v] : sbrk_n)
@@ -858,6 +873,41 @@ std::vector<TargetRow> evaluate_trap_targets(const Figures& shared_icount,
     rows.push_back(row);
   }
   return rows;
+}
+
+std::vector<TargetRow> evaluate_exec_targets(const Figures& shared_icount,
+                                             const Figures* shared_wall) {
+  using Field = std::optional<double> PathFigures::*;
+  // eager / lazy of one program in one mode (f may be null: not measured).
+  auto row = [](const char* id, const char* path, const Figures* f, Field lazy_field,
+                Field eager_field, bool icount) {
+    TargetRow t{id, path, "", {}, {}, "≥ 2", "", Verdict::NotMeasured};
+    const std::optional<double> lazy = f == nullptr ? std::nullopt : f->paths.*lazy_field;
+    const std::optional<double> eager = f == nullptr ? std::nullopt : f->paths.*eager_field;
+    if (lazy && eager && *lazy > 0) {
+      auto text = [&](double v) { return icount ? format_number(v, 1) + " instr" : ns_text(v); };
+      t.ratio = *eager / *lazy;
+      (icount ? t.instr : t.ns) = *lazy;
+      t.source = "eager exec " + text(*eager) + " / lazy exec " + text(*lazy) + " per spawn";
+    }
+    t.verdict = ratio_verdict(t.ratio, /*at_least=*/true, 2);
+    return t;
+  };
+  return {
+      row("spawn_echo_eager_over_lazy_icount",
+          "shared: fork + exec + wait of `echo`, eager / lazy exec, -icount", &shared_icount,
+          &PathFigures::spawn_instr, &PathFigures::spawn_eager_instr, true),
+      row("spawn_echo_eager_over_lazy_wall",
+          "shared: fork + exec + wait of `echo`, eager / lazy exec, wall", shared_wall,
+          &PathFigures::spawn_ns, &PathFigures::spawn_eager_ns, false),
+      row("spawn_execbig_eager_over_lazy_icount",
+          "shared: fork + exec + wait of `execbig quit` (200 KiB untouched data), eager / lazy "
+          "exec, -icount",
+          &shared_icount, &PathFigures::spawn_big_instr, &PathFigures::spawn_big_eager_instr, true),
+      row("spawn_execbig_eager_over_lazy_wall",
+          "shared: fork + exec + wait of `execbig quit`, eager / lazy exec, wall", shared_wall,
+          &PathFigures::spawn_big_ns, &PathFigures::spawn_big_eager_ns, false),
+  };
 }
 
 std::vector<Invariant> check_invariants(const Figures& f) {

@@ -106,6 +106,10 @@ struct PathFigures {
   std::optional<Window> null_window;             // counter-read overhead (min/median over reps)
   std::optional<double> getpid_instr, getpid_ns; // per call
   std::optional<double> spawn_instr, spawn_ns;   // per fork + exec("echo") + wait
+  // The same with execload(1): exec reads every page of echo up front (the old way).
+  std::optional<double> spawn_eager_instr, spawn_eager_ns;
+  // fork + exec("execbig quit") + wait: 200 KiB of data it never touches; lazy and eager exec.
+  std::optional<double> spawn_big_instr, spawn_big_ns, spawn_big_eager_instr, spawn_big_eager_ns;
   std::map<uint64_t, double> sbrk_lazy_instr, sbrk_lazy_ns;               // by size_mib
   std::map<uint64_t, double> shrink_untouched_instr, shrink_untouched_ns; // by size_mib
 };
@@ -162,6 +166,12 @@ std::vector<TargetRow> evaluate_targets(const Figures& icount);
 std::vector<TargetRow> evaluate_trap_targets(const Figures& shared_icount,
                                              const Figures* shared_wall,
                                              const Figures* isolated_wall);
+
+// Exec that loads on first touch: fork + exec + wait of echo, and of execbig (a big program that
+// touches little), eager exec / lazy exec ≥ 2, in instructions (-icount) and in wall-clock medians
+// (shared_wall may be null), all from one run.
+std::vector<TargetRow> evaluate_exec_targets(const Figures& shared_icount,
+                                             const Figures* shared_wall);
 
 // Eager `sbrk` per page (instructions, ns): the mean over the largest eager size's workloads.
 struct EagerPage {

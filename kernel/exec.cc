@@ -1,6 +1,7 @@
 // exec(): build a new user address space from an ELF file, then swap it in.
 #include "kernel/exec.h"
 
+#include "kernel/arch.h"
 #include "kernel/elf.h"
 #include "kernel/inode.h"
 #include "kernel/kalloc.h"
@@ -22,21 +23,27 @@ Result<void> read_exact(Inode* ip, void* dst, uint off, uint n) REQUIRES(ip->loc
   return {};
 }
 
-// Copies a segment's file bytes [off, off+sz) to va in pt; the pages are already mapped.
-Result<void> loadseg(PageTable pt, uint64 va, Inode* ip, uint64 off, uint64 sz) REQUIRES(ip->lock) {
-  for (uint64 i = 0; i < sz; i += kPageSize) {
-    Result<PhysAddr> pa = walkaddr(pt, VirtAddr(va + i));
-    if (!pa.ok())
-      return Error::BadAddress;
-    uint64 n = sz - i < kPageSize ? sz - i : kPageSize;
-    TRY(read_exact(ip, pa.value().as_ptr(), static_cast<uint>(off + i), static_cast<uint>(n)));
+// Fills page with the page at va of seg: the file bytes below filesz, zeros after them. Invalid if
+// ip (image's inode, locked) changed since exec or no longer holds those bytes.
+Result<void> fill_locked(Inode* ip, const ExecImage& image, const ImageSegment& seg, VirtAddr va,
+                         void* page) REQUIRES(ip->lock) {
+  const uint64 off = va.raw() - seg.vaddr;
+  const uint64 n =
+      off >= seg.filesz ? 0 : (seg.filesz - off < kPageSize ? seg.filesz - off : kPageSize);
+  if (n > 0) {
+    if (ip->gen != image.gen)
+      return Error::Invalid;
+    TRY(read_exact(ip, page, static_cast<uint>(seg.off + off), static_cast<uint>(n)));
   }
+  memset(static_cast<char*>(page) + n, 0, kPageSize - n);
   return {};
 }
 
-// Maps and fills every PT_LOAD segment of the ELF file ip into pt. *sz becomes the end of the
-// highest segment, *entry the entry point.
-Result<void> load_segments(Inode* ip, PageTable pt, VmStats& stats, uint64* sz, uint64* entry)
+// Records every PT_LOAD segment of the ELF file ip in image (checked as they would be loaded: in
+// ascending order, no shared page, at most kMaxImageSegments) without reading or mapping any of
+// their pages. *sz becomes the end of the highest segment rounded up to a page, *entry the entry
+// point.
+Result<void> read_segments(Inode* ip, ExecImage& image, uint64* sz, uint64* entry)
     REQUIRES(ip->lock) {
   ElfHeader eh;
   if (ip->size < sizeof(eh))
@@ -51,13 +58,47 @@ Result<void> load_segments(Inode* ip, PageTable pt, VmStats& stats, uint64* sz, 
     TRY(elf_check_segment(ph, kHeapLimit, ip->size));
     if (ph.vaddr < *sz)
       return Error::Invalid; // overlaps an earlier segment (or its last page)
-    uint64 end;
-    TRY_ASSIGN(end, uvmalloc(pt, ph.vaddr, ph.vaddr + ph.memsz, elf_segment_perm(ph.flags), stats));
-    *sz = page_round_up(end);
-    TRY(loadseg(pt, ph.vaddr, ip, ph.off, ph.filesz));
+    *sz = page_round_up(ph.vaddr + ph.memsz);
+    if (ph.memsz == 0)
+      continue;
+    if (image.nseg == kMaxImageSegments)
+      return Error::TooBig;
+    image.seg[image.nseg++] = {ph.vaddr, ph.memsz, ph.off, ph.filesz, elf_segment_perm(ph.flags)};
   }
+  image.end = *sz;
   *entry = eh.entry;
   return {};
+}
+
+// The eager loader (execload(1), for measuring what loading on first touch saves):
+// maps every page of image's segments into pt, filled from its file ip, as exec did before.
+Result<void> load_all(Inode* ip, PageTable pt, const ExecImage& image, VmStats& stats)
+    REQUIRES(ip->lock) {
+  for (int i = 0; i < image.nseg; i++) {
+    const ImageSegment& seg = image.seg[i];
+    for (uint64 va = seg.vaddr; va < seg.vaddr + seg.memsz; va += kPageSize) {
+      void* mem = kalloc();
+      if (mem == nullptr)
+        return Error::NoMemory;
+      Result<void> filled = fill_locked(ip, image, seg, VirtAddr(va), mem);
+      if (filled.ok())
+        filled = mappages(pt, VirtAddr(va), kPageSize, PhysAddr::from_ptr(mem),
+                          PteFlag::R | PteFlag::U | seg.perm, &stats);
+      if (!filled.ok()) {
+        kfree(mem);
+        return filled.error();
+      }
+    }
+  }
+  return {};
+}
+
+// Drops a reference to an executable's inode, in its own transaction (the last reference to an
+// unlinked file frees it). Sleeps on the disk.
+void image_put(Inode* ip) {
+  begin_op();
+  iput(ip);
+  end_op();
 }
 
 // Pushes the argument strings and the argv array on the new stack [stackbase, *sp). Returns argc.
@@ -89,14 +130,60 @@ Result<int> push_args(const UserMem& m, uint64 stackbase, uint64* sp, const char
 
 } // namespace
 
-// Loads the ELF program at path into a new address space: its PT_LOAD segments (text R-X, data
-// R-W), a guard page, and USERSTACK stack pages holding argv (kernel strings, nullptr-terminated,
-// at most MAXARG, each shorter than a page). On success frees the old image, sets sp, epc and a1
-// (argv) and returns argc for a0; on failure the process is unchanged. Sleeps on the disk.
+// vm_fault's loader for a page of a segment (vm.h): a page wholly past the segment's file bytes is
+// zeroed, no disk. Otherwise it reads the file under the inode's sleeplock, which it takes only if
+// the caller holds no lock at all: a copyin/copyout made under a spinlock (pipe, console, wait)
+// must not sleep, and one made under a sleeplock (readi/writei hold the file's inode lock) could
+// take the same lock again or, with another process, deadlock ABBA; then Busy, the copy fails and
+// the system call returns -1 (the syscalls that copy under locks preload first: image_preload).
+// Invalid if the file changed since exec. Sleeps on the disk.
+Result<void> image_fill_page(const ExecImage& image, const ImageSegment& seg, VirtAddr va,
+                             void* page) {
+  if (va.raw() - seg.vaddr >= seg.filesz) {
+    memset(page, 0, kPageSize);
+    return {};
+  }
+  // Holding a spinlock means interrupts are off, and then this thread cannot move to another hart
+  // between mycpu() and the read of noff.
+  const bool spinlocked = !arch::intr_get() && mycpu()->noff > 0;
+  if (spinlocked || myproc()->sleeplocks > 0)
+    return Error::Busy;
+  ilock(image.ip);
+  Result<void> r = fill_locked(image.ip, image, seg, va, page);
+  iunlock(image.ip);
+  return r;
+}
+
+// Loads the untouched pages of the current process's executable that [va, va+len) overlaps, so
+// that a system call which then copies that range under a lock (read/write of a file, pipe or
+// console; wait) finds them mapped. Costs one comparison for a range above the image (the
+// stack, the heap). Best effort: a page it cannot load makes the later copy fail with -1. Call
+// with no lock held; sleeps on the disk.
+void image_preload(uint64 va, uint64 len) {
+  Proc* p = myproc();
+  if (va >= p->image.end || len == 0)
+    return;
+  const uint64 end = len > p->image.end - va ? p->image.end : va + len;
+  for (uint64 a = page_round_down(va); a < end; a += kPageSize) {
+    if (image_segment(&p->image, a) == nullptr)
+      continue; // a gap between segments: an ordinary untouched page
+    Pte* pte = walk(p->pagetable, VirtAddr(a), Alloc::No);
+    if (pte == nullptr || !pte->valid())
+      (void)vm_fault(p->pagetable, p->sz, VirtAddr(a), Access::Read, p->vm, &p->image);
+  }
+}
+
+// Loads the ELF program at path into a new address space: records its PT_LOAD segments (text
+// R-X, data R-W) for loading on first touch (vm_fault, image_fill_page) and maps none of them,
+// then maps a guard page and USERSTACK stack pages holding argv (kernel strings,
+// nullptr-terminated, at most MAXARG, each shorter than a page). On success frees the old image,
+// drops the old executable's reference and keeps one to the new; sets sp, epc and a1 (argv) and
+// returns argc for a0. On failure the process is unchanged. Sleeps on the disk.
 Result<int> kexec(const char* path, const char* const* argv) {
   Proc* p = myproc();
   VmStats stats{};
   PageTable pt = nullptr;
+  ExecImage image{};
   uint64 sz = 0;
   uint64 entry = 0;
 
@@ -109,8 +196,12 @@ Result<int> kexec(const char* path, const char* const* argv) {
   ilock(ip);
   pt = proc_pagetable(p, stats);
   Result<void> loaded =
-      pt == nullptr ? Result<void>(Error::NoMemory) : load_segments(ip, pt, stats, &sz, &entry);
-  iunlockput(ip);
+      pt == nullptr ? Result<void>(Error::NoMemory) : read_segments(ip, image, &sz, &entry);
+  image.ip = ip; // the reference namei took
+  image.gen = ip->gen;
+  if (loaded.ok() && p->exec_eager)
+    loaded = load_all(ip, pt, image, stats);
+  iunlock(ip);
   end_op();
 
   // Stack: one guard page (no PTE_U, so an overflow faults) under USERSTACK pages.
@@ -126,7 +217,7 @@ Result<int> kexec(const char* path, const char* const* argv) {
       sz = top.value();
       sp = sz;
       stackbase = sp - USERSTACK * kPageSize;
-      argc = push_args(UserMem{pt, sz, &stats}, stackbase, &sp, argv);
+      argc = push_args(UserMem{pt, sz, &stats, nullptr}, stackbase, &sp, argv);
     } else {
       argc = top.error();
     }
@@ -136,6 +227,7 @@ Result<int> kexec(const char* path, const char* const* argv) {
   if (!argc.ok()) {
     if (pt != nullptr)
       proc_freepagetable(pt, sz, stats);
+    image_put(ip);
     return argc.error();
   }
 
@@ -151,8 +243,10 @@ Result<int> kexec(const char* path, const char* const* argv) {
   PageTable oldpt = p->pagetable;
   uint64 oldsz = p->sz;
   VmStats oldstats = p->vm;
+  Inode* oldip = p->image.ip;
   p->pagetable = pt;
   p->sz = sz;
+  p->image = image;
   p->vm.resident = stats.resident;
   p->vm.ptpages = stats.ptpages; // faults and fault time stay: they count over the process's life
   p->trapframe->epc = entry;
@@ -160,6 +254,8 @@ Result<int> kexec(const char* path, const char* const* argv) {
   p->trapframe->a1 = sp; // argv; argc goes in a0 as the return value
   switchuvm(pt);         // shared trap model: nothing on the way back to user mode writes satp
   proc_freepagetable(oldpt, oldsz, oldstats);
+  if (oldip != nullptr)
+    image_put(oldip);
   return argc;
 }
 
@@ -198,4 +294,19 @@ out:
   for (int j = 0; j <= MAXARG && argv[j] != nullptr; j++)
     kfree(argv[j]);
   return result;
+}
+
+// int execload(int eager): 1 makes this process's later execs (and its children's, which inherit
+// it) read and map every text and data page up front, as exec did before loading on first touch;
+// 0 restores loading on first touch (the default); -1 only asks. Returns the policy before the
+// call (0 or 1), or -1 for any other argument.
+uint64 sys_execload() {
+  const int eager = argint(0);
+  Proc* p = myproc();
+  const uint64 old = p->exec_eager ? 1 : 0;
+  if (eager == 0 || eager == 1)
+    p->exec_eager = eager == 1;
+  else if (eager != -1)
+    return kSyscallError;
+  return old;
 }

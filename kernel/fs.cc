@@ -411,9 +411,10 @@ void iunlockput(Inode* ip) {
   iput(ip);
 }
 
-// Frees every data block of ip (and the indirect block) and sets its size to 0. Inside a
-// transaction; the caller holds ip->lock.
+// Frees every data block of ip (and the indirect block) and sets its size to 0; bumps ip->gen.
+// Inside a transaction; the caller holds ip->lock.
 void itrunc(Inode* ip) {
+  ip->gen++;
   for (uint i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i] != 0) {
       bfree(ip, ip->addrs[i]);
@@ -473,8 +474,8 @@ Result<int> readi(Inode* ip, bool user_dst, uint64 dst, uint off, uint n) {
 
 // Writes n bytes from src (user or kernel, as user_src says) at offset off, growing the file.
 // Returns n, or less if the disk filled up or src went bad part-way (an error if nothing was
-// written); Error::Invalid if off > size, Error::TooBig past MAXFILE. Inside a transaction; the
-// caller holds ip->lock.
+// written); Error::Invalid if off > size, Error::TooBig past MAXFILE. Bumps ip->gen. Inside a
+// transaction; the caller holds ip->lock.
 Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
   switch (fslogic::write_check(ip->size, off, n)) {
   case fslogic::WriteCheck::Ok:
@@ -484,6 +485,7 @@ Result<int> writei(Inode* ip, bool user_src, uint64 src, uint off, uint n) {
   case fslogic::WriteCheck::TooBig:
     return Error::TooBig;
   }
+  ip->gen++;
   uint tot = 0;
   Error failure = Error::Invalid;
   bool failed = false;

@@ -42,6 +42,10 @@ struct Inode {
   short nlink GUARDED_BY(lock) = 0;
   uint size GUARDED_BY(lock) = 0;
   uint addrs[NDIRECT + 1] GUARDED_BY(lock) = {};
+  // Bumped by every writei and itrunc before they change the contents (in memory only: it is
+  // meaningful while the caller holds a reference). exec records it; a later page load from a
+  // changed executable sees it moved and refuses.
+  uint64 gen GUARDED_BY(lock) = 0;
 };
 
 // Initialises the inode table.

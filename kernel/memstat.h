@@ -13,11 +13,12 @@ struct memstat {
   uint64 sz;           /* declared user memory size in bytes: [0, sz) */
   uint64 resident;     /* user pages mapped (text, data, stack, guard, touched heap) */
   uint64 ptpages;      /* page-table pages of its user page table, root included */
-  uint64 faults;       /* lazy page faults it has taken */
+  uint64 faults;       /* page faults it has taken, every kind */
   uint64 fault_ns;     /* time spent handling them, nanoseconds of guest time */
   uint64 free_pages;   /* system: pages on the physical free list */
   uint64 total_pages;  /* system: pages the allocator manages */
-  uint64 total_faults; /* system: lazy page faults since boot */
+  uint64 total_faults; /* system: page faults since boot, every kind */
+  uint64 faults_file;  /* pages it loaded from its executable on first touch */
 };
 
 #endif

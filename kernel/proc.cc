@@ -64,6 +64,8 @@ void freeproc(Proc* p) REQUIRES(p->lock) {
   p->last_cpu = nullptr;
   p->sz = 0;
   p->vm = VmStats{};
+  p->image = ExecImage{}; // its reference went in kexit (a failed fork never took one)
+  p->exec_eager = false;
   p->pid = 0;
   p->name[0] = 0;
   p->chan = nullptr;
@@ -303,9 +305,9 @@ void wakeup(void* chan) {
   }
 }
 
-// Creates a child copying the caller's memory, registers, open files and cwd; fork returns 0 in
-// the child. Returns the child's pid, or NoSpace (no slot) / NoMemory. Takes wait_lock, then the
-// child's lock, one at a time.
+// Creates a child copying the caller's memory, registers, open files, cwd and executable
+// reference; fork returns 0 in the child. Returns the child's pid, or NoSpace (no slot) /
+// NoMemory. Takes wait_lock, then the child's lock, one at a time.
 Result<int> kfork() {
   Proc* p = myproc();
   Proc* np = allocproc();
@@ -319,6 +321,11 @@ Result<int> kfork() {
     return Error::NoMemory;
   }
   np->sz = p->sz;
+  // The child's untouched text and data load from the same executable.
+  np->image = p->image;
+  if (np->image.ip != nullptr)
+    np->image.ip = idup(np->image.ip);
+  np->exec_eager = p->exec_eager;
 
   // Same user registers, except that fork returns 0 in the child.
   const uint64 kernel_sp = np->trapframe->kernel_sp;
@@ -345,9 +352,10 @@ Result<int> kfork() {
   return pid;
 }
 
-// Ends the current process: closes its files, drops its cwd, gives its children to init, wakes
-// its parent and becomes a Zombie with `status` until the parent's kwait frees it. Never returns.
-// Takes wait_lock, then p->lock, which sched() hands to the scheduler.
+// Ends the current process: closes its files, drops its cwd and executable (one transaction),
+// gives its children to init, wakes its parent and becomes a Zombie with `status` until the
+// parent's kwait frees it. Never returns. Takes wait_lock, then p->lock, which sched() hands to
+// the scheduler.
 void kexit(int status) {
   Proc* p = myproc();
   if (p == initproc)
@@ -360,12 +368,14 @@ void kexit(int status) {
       fileclose(f);
     }
   }
-  if (p->cwd != nullptr) {
-    begin_op();
+  begin_op();
+  if (p->cwd != nullptr)
     iput(p->cwd);
-    end_op();
-    p->cwd = nullptr;
-  }
+  if (p->image.ip != nullptr)
+    iput(p->image.ip);
+  end_op();
+  p->cwd = nullptr;
+  p->image = ExecImage{};
 
   wait_lock.acquire();
   reparent(p);

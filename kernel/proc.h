@@ -102,10 +102,13 @@ struct Proc {
   VmStats vm{};                   // resident pages, page-table pages, faults (vm.h)
   File* ofile[NOFILE] = {};       // open files
   Inode* cwd = nullptr;           // current directory
+  ExecImage image{};              // the executable its text and data load from (referenced)
+  bool exec_eager = false;        // its execs read every page up front (execload; fork copies it)
+  int sleeplocks = 0;             // sleeplocks it holds (a file-page load must not wait then)
   char name[16] = {};             // process name, for debugging
 
   // Its user memory, as the copy functions take it (copyin/copyout act for this process).
-  UserMem mem() { return UserMem{pagetable, sz, &vm}; }
+  UserMem mem() { return UserMem{pagetable, sz, &vm, &image}; }
 };
 
 extern Proc proc[NPROC];

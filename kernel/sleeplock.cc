@@ -4,21 +4,25 @@
 #include "kernel/printf.h"
 #include "kernel/proc.h"
 
-// Sleeps on this lock's address until it is free, then takes it for the current process. Takes
-// and releases lk_; must not be called with a spinlock held.
+// Sleeps on this lock's address until it is free, then takes it for the current process (and
+// counts it in Proc::sleeplocks). Takes and releases lk_; must not be called with a spinlock held.
 void Sleeplock::acquire() {
   SpinGuard guard(lk_);
   while (locked_)
     sleep(this, lk_);
   locked_ = true;
-  pid_ = myproc()->pid;
+  Proc* p = myproc();
+  pid_ = p->pid;
+  p->sleeplocks++;
 }
 
-// Frees the lock and wakes every process sleeping in acquire(). Takes and releases lk_.
+// Frees the lock, uncounts it, and wakes every process sleeping in acquire(). Takes and releases
+// lk_.
 void Sleeplock::release() {
   SpinGuard guard(lk_);
   locked_ = false;
   pid_ = 0;
+  myproc()->sleeplocks--;
   wakeup(this);
 }
 

@@ -7,6 +7,7 @@
 
 #include "kernel/sysfile.h"
 
+#include "kernel/exec.h"
 #include "kernel/fcntl.h"
 #include "kernel/file.h"
 #include "kernel/fs.h"
@@ -303,6 +304,7 @@ uint64 sys_read() {
   int n = argint(2);
   if (!fd.ok() || n < 0)
     return kSyscallError;
+  image_preload(addr, static_cast<uint64>(n)); // fileread copies under the file's or pipe's lock
   return to_user(fileread(fd.value().file, addr, n));
 }
 
@@ -313,6 +315,7 @@ uint64 sys_write() {
   int n = argint(2);
   if (!fd.ok() || n < 0)
     return kSyscallError;
+  image_preload(addr, static_cast<uint64>(n)); // filewrite copies under the file's or pipe's lock
   return to_user(filewrite(fd.value().file, addr, n));
 }
 

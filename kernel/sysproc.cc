@@ -2,6 +2,7 @@
 #include "kernel/sysproc.h"
 
 #include "kernel/arch.h"
+#include "kernel/exec.h"
 #include "kernel/kalloc.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -35,7 +36,9 @@ uint64 sys_exit() {
 
 // wait(int* status): a child's pid, its exit status stored at status unless null; -1 if none.
 uint64 sys_wait() {
-  return to_user(kwait(argaddr(0)));
+  const uint64 addr = argaddr(0);
+  image_preload(addr, sizeof(int)); // kwait copies the status out under wait_lock
+  return to_user(kwait(addr));
 }
 
 // kill(pid): 0, or -1 if there is no such process or it is init.
@@ -126,6 +129,7 @@ uint64 sys_memstat() {
   st.total_pages = ktotal_pages();
   st.total_faults = vm_total_faults();
   st.sbrk_eager = kSbrkDefaultEager ? 1 : 0;
+  st.faults_file = p->vm.faults_file;
   Proc* me = myproc();
   if (!copyout(me->mem(), VirtAddr(addr), &st, sizeof(st)).ok())
     return kSyscallError;

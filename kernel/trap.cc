@@ -107,7 +107,7 @@ void user_page_fault(Proc* p, uint64 scause) {
   const Access access = scause == arch::kScauseStorePageFault  ? Access::Write
                         : scause == arch::kScauseLoadPageFault ? Access::Read
                                                                : Access::Execute;
-  const FaultOutcome f = vm_fault(p->pagetable, p->sz, VirtAddr(stval), access, p->vm);
+  const FaultOutcome f = vm_fault(p->pagetable, p->sz, VirtAddr(stval), access, p->vm, &p->image);
   if (f.result == FaultResult::Handled)
     return;
   const char* cause = fault_cause_text(f.cause);

@@ -177,7 +177,7 @@ Pte* user_pte(const UserMem& m, uint64 va0, Access access) {
     return pte;
   if (m.stats == nullptr)
     return nullptr;
-  if (vm_fault(m.pt, m.sz, VirtAddr(va0), access, *m.stats).result != FaultResult::Handled)
+  if (vm_fault(m.pt, m.sz, VirtAddr(va0), access, *m.stats, m.image).result != FaultResult::Handled)
     return nullptr;
   return walk(m.pt, VirtAddr(va0), Alloc::No);
 }
@@ -498,11 +498,16 @@ void uvmclear(PageTable pt, VirtAddr va) {
 // ---------------------------------------------------------------------------------------------------
 // Lazy faults
 
-// THE fault handler, for a user fault at va in pt (declared size sz). An untouched page with va <
-// sz, read or written: allocates a zeroed page, maps it R|W|U with no fence, counts the fault and
-// its time in stats and the global total: Handled. A mapped page that allows the access (this
-// hart's TLB was stale): sfence.vma va, Handled. Otherwise Kill, or OutOfMemory with cause Lazy.
-FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStats& stats) {
+// THE fault handler, for a user fault at va in pt (declared size sz, executable image, may be
+// null). An untouched page of one of image's segments, accessed as the segment allows: a page
+// filled from the file (image_fill_page), mapped with the segment's permissions. Any other
+// untouched page with va < sz, read or written: a zeroed page mapped R|W|U. Either is mapped with
+// no fence and counted with its time in stats and the global total: Handled. A mapped page that
+// allows the access (this hart's TLB was stale): sfence.vma va, Handled. Otherwise Kill (cause
+// File: the file changed, or a copy holding a lock would have to wait for the disk), or OutOfMemory
+// with cause Lazy.
+FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStats& stats,
+                      const ExecImage* image) {
   const uint64 t0 = arch::r_time();
   // sz <= kHeapLimit always (sbrk and exec keep it so): va < sz keeps faults out of the top region
   // and the kernel half.
@@ -514,7 +519,8 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
   // Only an untouched page is fixed; a guard page or a permission fault never is. A PTE that allows
   // the access was mapped (invalid -> valid) without a fence, and this hart's TLB still held the
   // old entry: drop that entry and retry.
-  const FaultCause cause = classify_fault(sz, va.raw(), access, *pte);
+  const ImageSegment* seg = pte->valid() ? nullptr : image_segment(image, va.raw());
+  const FaultCause cause = classify_fault(sz, va.raw(), access, *pte, seg);
   const FaultAction action = fault_action(cause);
   if (action == FaultAction::FlushTlbEntry) {
     arch::sfence_vma(va);
@@ -522,15 +528,29 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
   }
   if (action == FaultAction::Kill)
     return {FaultResult::Kill, cause};
-  void* mem = kzalloc();
-  if (mem == nullptr)
-    return {FaultResult::OutOfMemory, FaultCause::Lazy};
-  *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::U);
+  PteFlag perm = PteFlag::W;
+  void* mem = nullptr;
+  if (action == FaultAction::LoadFromFile) {
+    mem = kalloc();
+    if (mem == nullptr)
+      return {FaultResult::OutOfMemory, FaultCause::Lazy};
+    if (!image_fill_page(*image, *seg, va.page_base(), mem).ok()) {
+      kfree(mem);
+      return {FaultResult::Kill, FaultCause::File};
+    }
+    perm = seg->perm;
+    stats.faults_file++;
+  } else {
+    mem = kzalloc();
+    if (mem == nullptr)
+      return {FaultResult::OutOfMemory, FaultCause::Lazy};
+  }
+  *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::U | perm);
   stats.resident++;
   stats.faults++;
   __atomic_fetch_add(&total_faults, 1, __ATOMIC_RELAXED);
   stats.fault_ns += arch::ticks_to_ns(arch::r_time() - t0);
-  return {FaultResult::Handled, FaultCause::Lazy};
+  return {FaultResult::Handled, cause};
 }
 
 // How many freed user roots wait for a hart to leave them (read racily, for memstat).

@@ -24,8 +24,9 @@ inline constexpr uint64 kHeapLimit = TRAPFRAME;
 struct VmStats {
   uint64 resident = 0; // user leaf pages mapped below kHeapLimit (text, data, guard, stack, heap)
   uint64 ptpages = 0;  // page-table pages, root included
-  uint64 faults = 0;   // lazy faults handled (pages faulted in)
+  uint64 faults = 0;   // faults handled (pages faulted in), every kind
   uint64 fault_ns = 0; // guest time spent in vm_fault, nanoseconds
+  uint64 faults_file = 0; // pages loaded from the executable (also counted in faults)
 };
 
 enum class Alloc : bool { No, Yes }; // may walk() allocate missing page-table pages?
@@ -33,13 +34,14 @@ enum class Free : bool { No, Yes };  // does uvmunmap() free the physical pages?
 enum class FaultResult : uint8 { Handled, Kill, OutOfMemory };
 
 // A user address space as the copy functions see it: the table to walk, the declared size for lazy
-// faults, and the counters to charge (nullptr: do not fault; every page must already be mapped).
-// The caller builds it from the process it acts for, UserMem{p->pagetable, p->sz, &p->vm}, or
-// (exec) from the image it is building.
+// faults, the counters to charge (nullptr: do not fault; every page must already be mapped), and
+// the executable whose segments back pages of it (nullptr: none). The caller builds it from the
+// process it acts for (p->mem()), or (exec) from the image it is building.
 struct UserMem {
   PageTable pt;
   uint64 sz;
   struct VmStats* stats;
+  const ExecImage* image;
 };
 
 // The trap model (//kernel:trap_model, memlayout.h). Shared (default): the kernel half is in every
@@ -106,7 +108,13 @@ struct FaultOutcome {
 };
 // THE fault handler: maps an untouched page of [0, sz) into pt, or says why not.
 [[nodiscard]] FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access,
-                                    VmStats& stats);
+                                    VmStats& stats, const ExecImage* image);
+// Fills the kernel page `page` with the contents of the page at va of seg, a segment of image
+// (defined in exec.cc, above this layer: vm_fault calls it only through this declaration). Ok,
+// Busy (the page needs the disk and the caller holds a lock: nothing read), or Invalid (the file
+// changed since exec).
+[[nodiscard]] Result<void> image_fill_page(const ExecImage& image, const ImageSegment& seg,
+                                           VirtAddr va, void* page);
 // Root pages of freed user tables waiting for a hart to leave them.
 uint64 vm_retired_pages();
 // Lazy faults handled since boot, all processes.

@@ -8,9 +8,49 @@
 
 enum class Access : uint8 { Read, Write, Execute };
 
+// ---- The executable image a process runs (exec loads its pages on first touch)
+
+// Our user.ld makes three PT_LOAD segments (text, rodata, data+bss); exec rejects more.
+inline constexpr int kMaxImageSegments = 4;
+
+// One PT_LOAD segment: the pages [vaddr, page_round_up(vaddr + memsz)) are backed by the file
+// bytes [off, off + filesz) at vaddr, zeros after them. vaddr is page-aligned (elf_check_segment)
+// and no two segments share a page.
+struct ImageSegment {
+  uint64 vaddr = 0;
+  uint64 memsz = 0;
+  uint64 off = 0;
+  uint64 filesz = 0;
+  PteFlag perm = PteFlag::None; // extra permissions (W, X); R and U are implied
+};
+
+// The executable a process runs: a counted reference to its inode, the inode's change count when
+// exec read the headers, and the loadable segments, ascending and ending at `end` (page-aligned).
+// ip is null for a process with no image (nseg == 0, end == 0).
+struct ExecImage {
+  struct Inode* ip = nullptr;
+  uint64 gen = 0;
+  uint64 end = 0;
+  int nseg = 0;
+  ImageSegment seg[kMaxImageSegments] = {};
+};
+
+// The segment of image (may be null) whose pages hold va, or nullptr.
+[[nodiscard]] constexpr const ImageSegment* image_segment(const ExecImage* image, uint64 va) {
+  if (image == nullptr || va >= image->end)
+    return nullptr;
+  for (int i = 0; i < image->nseg; i++) {
+    const ImageSegment& s = image->seg[i];
+    if (va >= s.vaddr && va - s.vaddr < page_round_up(s.memsz))
+      return &s;
+  }
+  return nullptr;
+}
+
 // What a user page fault at va means, given the declared size sz and the leaf PTE for va's page
 // (Pte(0) when no leaf is mapped).
 enum class FaultCause : uint8 {
+  File,      // an untouched page of a segment of the executable, accessed as its flags allow
   Lazy,      // an untouched page inside [0, sz), read or written: allocate and map it
   Outside,   // va >= sz: beyond the process's memory
   Guard,     // mapped without PTE_U: the stack guard page (or a kernel-only page)
@@ -19,10 +59,20 @@ enum class FaultCause : uint8 {
   Unexpected // a mapped page that allows the access: this hart's TLB held a stale entry
 };
 
-// The cause of a user fault at va for access, given sz and va's leaf PTE (Pte(0) if unmapped).
-[[nodiscard]] constexpr FaultCause classify_fault(uint64 sz, uint64 va, Access access, Pte leaf) {
+// The cause of a user fault at va for access, given sz, va's leaf PTE (Pte(0) if unmapped) and the
+// executable's segment holding va (nullptr if none): an untouched segment page is loaded from the
+// file if the segment's flags allow the access, before any other untouched-page case.
+[[nodiscard]] constexpr FaultCause classify_fault(uint64 sz, uint64 va, Access access, Pte leaf,
+                                                  const ImageSegment* seg = nullptr) {
   if (va >= sz)
     return FaultCause::Outside;
+  if (!leaf.valid() && seg != nullptr) {
+    if (access == Access::Write && !any(seg->perm & PteFlag::W))
+      return FaultCause::ReadOnly;
+    if (access == Access::Execute && !any(seg->perm & PteFlag::X))
+      return FaultCause::NoExec;
+    return FaultCause::File;
+  }
   if (!leaf.valid())
     return access == Access::Execute ? FaultCause::NoExec : FaultCause::Lazy;
   if (!leaf.has(PteFlag::U))
@@ -34,14 +84,16 @@ enum class FaultCause : uint8 {
   return FaultCause::Unexpected;
 }
 
-// What vm_fault() does about a cause: map a zeroed page, drop this hart's stale TLB entry for the
-// page and retry (a page is mapped invalid -> valid with no fence, so the TLB may still hold the
-// old entry), or kill the process. New fault kinds (copy-on-write, a shared zero page, pages
-// loaded from an executable) add a cause and an action here, and a case in vm_fault().
-enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
+// What vm_fault() does about a cause: map a zeroed page, map a page filled from the executable,
+// drop this hart's stale TLB entry for the page and retry (a page is mapped invalid -> valid with
+// no fence, so the TLB may still hold the old entry), or kill the process. New fault kinds add a
+// cause and an action here, and a case in vm_fault().
+enum class FaultAction : uint8 { Map, LoadFromFile, FlushTlbEntry, Kill };
 
 // The one decision: what vm_fault() does about cause c.
 [[nodiscard]] constexpr FaultAction fault_action(FaultCause c) {
+  if (c == FaultCause::File)
+    return FaultAction::LoadFromFile;
   if (c == FaultCause::Lazy)
     return FaultAction::Map;
   if (c == FaultCause::Unexpected)
@@ -52,6 +104,8 @@ enum class FaultAction : uint8 { Map, FlushTlbEntry, Kill };
 // The one-line reason printed when a fault kills a process.
 [[nodiscard]] constexpr const char* fault_cause_text(FaultCause c) {
   switch (c) {
+  case FaultCause::File:
+    return "executable changed"; // only reported when the file no longer holds the page
   case FaultCause::Lazy:
     return "out of memory"; // only reported when the allocation failed
   case FaultCause::Outside:

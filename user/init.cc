@@ -38,6 +38,7 @@ int start_sh() {
 } // namespace
 
 int main() {
+  loadimage(); // as sh: long-lived, its pages counted by tests, so loaded once and for all
   if (open("console", O_RDWR) < 0) {
     mknod("console", kConsoleMajor, 0);
     if (open("console", O_RDWR) < 0)

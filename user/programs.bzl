@@ -13,6 +13,7 @@ PROGRAM_NAMES = [
     "consoletest",
     "crashwork",
     "echo",
+    "execbig",
     "forktest",
     "free",
     "grep",

@@ -218,6 +218,9 @@ bool getcmd(char* buf, int size) {
 } // namespace
 
 int main(int argc, char* argv[]) {
+  // Load the whole program now rather than as code paths are first used: the shell lives long,
+  // and tests count its pages to check that nothing leaked between two points in time.
+  loadimage();
   // Make sure fds 0, 1 and 2 are open, on the console if nothing else.
   for (;;) {
     int fd = open("console", O_RDWR);

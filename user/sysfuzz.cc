@@ -2023,6 +2023,7 @@ int usage() {
 int main(int argc, char** argv) {
   if (argc >= 2 && strcmp(argv[1], "-E") == 0)
     exit(kStatusExeced); // the exec helper
+  loadimage();           // its free-page balance must not count its own code loading on first touch
 
   uint64 seed = 0;
   bool have_seed = false;

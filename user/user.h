@@ -46,6 +46,7 @@ int uptime(void);
 unsigned long pgpte(void* va); /* leaf PTE mapping va in the caller's page table, 0 if none */
 int kpgtbl(void);              /* print the caller's page table on the console */
 int memstat(int pid, struct memstat*); /* memory figures of pid (0 = the caller) and the system */
+int execload(int eager); /* 1: this process's execs load every page up front; 0: on first touch */
 
 /* ulib.c */
 int stat(const char*, struct stat*);
@@ -63,6 +64,7 @@ char* sbrk(int);     /* grow by the kernel's default policy (lazy unless built e
 char* sbrklazy(int); /* always lazy */
 char* sbrkeager(int); /* always eager */
 int sleep(int);       /* older name of pause() */
+void loadimage(void); /* touch every page of the program so exec's lazy loading is done */
 
 /* printf.c: %d %x %p %s %c %l (as in %ld, %lu, %lx) %u %% */
 void fprintf(int, const char*, ...) __attribute__((format(printf, 2, 3)));

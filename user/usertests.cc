@@ -57,6 +57,10 @@ constexpr Test kQuickTests[] = {
     {execelf, "execelf"},
     {execargs, "execargs"},
     {leakloop, "leakloop"},
+    {execlazy, "execlazy"},
+    {execlocks, "execlocks"},
+    {exectrunc, "exectrunc"},
+    {execeager, "execeager"},
     // processes
     {forkfull, "forkfull"},
     {exitwait, "exitwait"},
@@ -223,6 +227,7 @@ bool known(const char* name) {
 } // namespace
 
 int main(int argc, char* argv[]) {
+  loadimage(); // the free-page and resident checks count the tests' pages, not the driver's code
   Options opt;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-q") == 0) {

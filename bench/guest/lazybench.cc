@@ -30,7 +30,8 @@
 //   check   loop_instructions, loop_*                         (the counter check)
 //   null    rep, win_*                                        (two back-to-back counter reads)
 //   getpid  rep, calls, win_*                                 (calls x getpid())
-//   spawn   rep, calls, status, win_*                         (calls x fork, exec echo, wait)
+//   spawn   prog, exec, rep, calls, status, win_*             (calls x fork, exec prog, wait;
+//                                                             prog=echo|execbig, exec=eager|lazy)
 //   sbrk    policy=lazy, size_mib, rep, win_*                 (one sys_sbrk(+size, SBRK_LAZY))
 //   shrink  size_mib, touched=0, rep, win_*                   (sys_sbrk(-size) right after it)
 //   fault   policy, order, size_mib, k, seed, rep, status, pages (declared), touched,
@@ -433,19 +434,43 @@ void run_check() {
   l.kv("loop_instructions", 2 * kCheckIterations).window("loop", since(c0, c1)).emit();
 }
 
-// One fork + exec("echo") + wait, as the shell runs a command. Returns false if any step failed
+// One fork + exec(argv[0]) + wait, as the shell runs a command. Returns false if any step failed
 // (then the child exits 1 and the status says so).
-bool spawn_echo() {
+bool spawn(const char* const* argv) {
   int pid = fork();
   if (pid < 0)
     return false;
   if (pid == 0) {
-    const char* argv[] = {"echo", nullptr};
-    exec("echo", const_cast<char**>(argv));
+    exec(argv[0], const_cast<char**>(argv));
     exit(1);
   }
   int status = -1;
   return wait(&status) == pid && status == 0;
+}
+
+// R repeats of E fork + exec + wait of prog, one RESULT line each: `echo` (prints an empty line,
+// touches nearly all of its 3 pages) or `execbig quit` (exits at once, leaving 200 KiB of data
+// untouched). exec "eager" sets execload(1) for them, so exec reads and maps every page up front,
+// as it did before loading on first touch ("lazy": the default).
+void run_spawns(const Config& c, const char* prog, const char* exec) {
+  const char* const echo[] = {"echo", nullptr};
+  const char* const big[] = {"execbig", "quit", nullptr};
+  const char* const* argv = strcmp(prog, "echo") == 0 ? echo : big;
+  const int old = execload(strcmp(exec, "eager") == 0 ? 1 : 0);
+  for (int rep = 0; rep < c.reps; rep++) {
+    align();
+    Counters c0 = now();
+    bool ok = old >= 0;
+    for (int i = 0; i < c.spawns && ok; i++)
+      ok = spawn(argv);
+    Counters c1 = now();
+    Line l("RESULT");
+    start_result(l, "spawn");
+    l.kv("prog", prog).kv("exec", exec).kv("rep", static_cast<uint64>(rep));
+    l.kv("calls", static_cast<uint64>(c.spawns));
+    l.kv("status", ok ? "ok" : "spawn_failed").window("win", since(c0, c1)).emit();
+  }
+  execload(old);
 }
 
 // `paths`: counter overhead, getpid, lazy sbrk and untouched shrink per size, then fork + exec +
@@ -500,17 +525,10 @@ void run_paths(const Config& c) {
     }
   }
   // Last: fork and exec change kernel state (free lists, caches) the paths above must not see.
-  for (int rep = 0; rep < c.reps; rep++) {
-    align();
-    Counters c0 = now();
-    bool ok = true;
-    for (int i = 0; i < c.spawns && ok; i++)
-      ok = spawn_echo();
-    Counters c1 = now();
-    Line l("RESULT");
-    start_result(l, "spawn");
-    l.kv("rep", static_cast<uint64>(rep)).kv("calls", static_cast<uint64>(c.spawns));
-    l.kv("status", ok ? "ok" : "spawn_failed").window("win", since(c0, c1)).emit();
+  static const char* const kProgs[] = {"echo", "execbig"};
+  for (const char* prog : kProgs) {
+    run_spawns(c, prog, "lazy");
+    run_spawns(c, prog, "eager");
   }
 }
 
@@ -520,10 +538,9 @@ int main(int argc, char** argv) {
   Config c = parse_args(argc, argv);
   align_to_tick = c.align;
 
-  // Make page_index resident now (exec may map .bss lazily), so no workload's figures include it.
-  for (uint64 i = 0; i < kMaxTouched; i += kPageSize / sizeof(uint32)) {
-    reinterpret_cast<volatile uint32*>(page_index)[i] = 0;
-  }
+  // Load the whole program now (exec loads text, data and .bss, page_index included, on first
+  // touch), so no workload's figures include it.
+  loadimage();
 
   // Page-align the break once, so every workload's region starts on a page boundary.
   uint64 brk = reinterpret_cast<uint64>(sys_sbrk(0, SBRK_LAZY));

@@ -132,6 +132,57 @@ TEST(ClassifyFault, Actions) {
             FaultAction::Kill);
 }
 
+// An image like user.ld's: text R-X at 0, rodata R-- at 0x3000, data+bss RW- at 0x5000 (bss
+// ends in the middle of 0x7000's page). Pages between segments are ordinary untouched pages.
+ExecImage three_segments() {
+  ExecImage im;
+  im.nseg = 3;
+  im.seg[0] = {0x0, 0x2800, 0x1000, 0x2800, PteFlag::X};
+  im.seg[1] = {0x3000, 0x100, 0x4000, 0x100, PteFlag::None};
+  im.seg[2] = {0x5000, 0x2010, 0x5000, 0x1800, PteFlag::W};
+  im.end = 0x8000;
+  return im;
+}
+
+TEST(ImageSegment, FindsThePagesOfEachSegment) {
+  const ExecImage im = three_segments();
+  EXPECT_EQ(image_segment(&im, 0x0), &im.seg[0]);
+  EXPECT_EQ(image_segment(&im, 0x2fff), &im.seg[0]); // the rest of the last page
+  EXPECT_EQ(image_segment(&im, 0x3000), &im.seg[1]);
+  EXPECT_EQ(image_segment(&im, 0x4000), nullptr); // a gap between segments
+  EXPECT_EQ(image_segment(&im, 0x7ff8), &im.seg[2]);
+  EXPECT_EQ(image_segment(&im, 0x8000), nullptr); // the stack and heap above the image
+  EXPECT_EQ(image_segment(nullptr, 0x0), nullptr);
+  EXPECT_EQ(image_segment(&im, ~0ull), nullptr);
+}
+
+// An untouched segment page is loaded whatever the access its flags allow (a fetch from text
+// included), before the lazy case; one they forbid kills with the existing causes; a mapped page
+// is judged by its PTE as before.
+TEST(ClassifyFault, FilePages) {
+  const ExecImage im = three_segments();
+  auto cause = [&](uint64 va, Access a, Pte leaf = Pte(0)) {
+    return classify_fault(0x20000, va, a, leaf, image_segment(&im, va));
+  };
+  EXPECT_EQ(cause(0x1000, Access::Execute), FaultCause::File);
+  EXPECT_EQ(cause(0x1000, Access::Read), FaultCause::File);
+  EXPECT_EQ(cause(0x1000, Access::Write), FaultCause::ReadOnly);
+  EXPECT_EQ(cause(0x3000, Access::Read), FaultCause::File);
+  EXPECT_EQ(cause(0x3000, Access::Execute), FaultCause::NoExec);
+  EXPECT_EQ(cause(0x3000, Access::Write), FaultCause::ReadOnly);
+  EXPECT_EQ(cause(0x7000, Access::Write), FaultCause::File); // bss: loaded as zeros
+  EXPECT_EQ(cause(0x6000, Access::Execute), FaultCause::NoExec);
+  EXPECT_EQ(cause(0x4000, Access::Write), FaultCause::Lazy);
+  EXPECT_EQ(cause(0x9000, Access::Read), FaultCause::Lazy);
+  const Pte mapped =
+      Pte::make(PhysAddr(0x80001000), (PteFlag::R | PteFlag::W | PteFlag::U) | PteFlag::V);
+  EXPECT_EQ(cause(0x5000, Access::Write, mapped), FaultCause::Unexpected);
+  EXPECT_EQ(classify_fault(0x4000, 0x5000, Access::Read, Pte(0), image_segment(&im, 0x5000)),
+            FaultCause::Outside);
+  EXPECT_EQ(fault_action(FaultCause::File), FaultAction::LoadFromFile);
+  EXPECT_STREQ(fault_cause_text(FaultCause::File), "executable changed");
+}
+
 TEST(ClassifyFault, CauseText) {
   EXPECT_STREQ(fault_cause_text(FaultCause::Guard), "access to the stack guard page");
   EXPECT_STREQ(fault_cause_text(FaultCause::Outside), "page fault outside user memory");

@@ -204,6 +204,11 @@ void execbad(const char* s);
 void execelf(const char* s);
 void execargs(const char* s);
 void leakloop(const char* s);
+// lazyexec.cc
+void execlazy(const char* s);
+void execlocks(const char* s);
+void exectrunc(const char* s);
+void execeager(const char* s);
 // proc.cc
 void forkfull(const char* s);
 void exitwait(const char* s);
