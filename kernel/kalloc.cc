@@ -2,6 +2,10 @@
 // themselves. A global list under kmem.lock, and in front of it a small cache per hart, so the
 // common kalloc()/ kfree() (a lazy fault, an eager sbrk page, a shrink) costs a few instructions
 // instead of a contended spinlock. Free pages = global list + every hart's cache, exactly.
+//
+// Every managed page has a reference count (one byte, in a table kinit() places in the first pages
+// it manages): kalloc() sets it to 1, kref_inc() adds a sharer (copy-on-write fork), kfree() drops
+// one and frees the page only when the last goes.
 #include "kernel/kalloc.h"
 
 #include "kernel/addr.h"
@@ -126,13 +130,29 @@ void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
 // One past the last page (direct-map address of the end of RAM), set once by kinit.
 constinit uint64 ram_end_va = 0;
 
-// The first page kinit() puts on the free list: the first after the kernel image.
-uint64 first_page() {
+// A page is mapped by at most one PTE per process (a process never maps one physical page at two
+// addresses), and the kernel keeps no reference of its own to a user page, so a count never
+// exceeds NPROC (zombies included: a slot is freed only after its memory).
+using RefCount = uint8;
+static_assert(NPROC < 255, "a page's reference count must fit in a RefCount");
+// refs[i] counts the references to the i-th page from the end of the kernel image; set once by
+// kinit, which places it at the start of the pages it manages.
+constinit RefCount* refs = nullptr;
+
+// The first page after the kernel image, where the reference counts start.
+uint64 image_end() {
   return page_round_up(reinterpret_cast<uint64>(end));
 }
-// One past the last page the allocator manages.
-uint64 last_page_end() {
-  return ram_end_va;
+// The first page kinit() puts on the free list, the first after the reference counts; set once.
+constinit uint64 first_page = 0;
+// The reference count of the managed page at direct-map address a.
+RefCount& ref_of(uint64 a) {
+  return refs[(a - reinterpret_cast<uint64>(refs)) / kPageSize];
+}
+// Panics unless a (a direct-map address) is a page kalloc() can have returned.
+void check_page(uint64 a, const char* who) {
+  if ((a & (kPageSize - 1)) != 0 || a < first_page || a >= ram_end_va)
+    panic("%s: bad page %p", who, reinterpret_cast<void*>(a));
 }
 
 // Zeroes one page: four cbo.zero blocks per iteration when the machine has Zicboz (QEMU 7.2 does
@@ -168,14 +188,19 @@ void zero_page(void* page) {
 
 } // namespace
 
-// Puts every page from the end of the kernel image to ram_end on the global free list (the
-// harts' caches start empty). Hart 0, once, before any kalloc(). Takes kmem.lock.
+// Places the reference counts (all 0) after the kernel image, then puts every page from there to
+// ram_end on the global free list (the harts' caches start empty). Hart 0, once, before any
+// kalloc(). Takes kmem.lock.
 void kinit(PhysAddr ram_end) {
   ram_end_va = reinterpret_cast<uint64>(ram_end.page_base().as_ptr());
-  uint64 pa = first_page();
+  refs = reinterpret_cast<RefCount*>(image_end());
+  first_page =
+      image_end() + page_round_up((ram_end_va - image_end()) / kPageSize * sizeof(RefCount));
+  uint64 pa = first_page;
+  memset(refs, 0, pa - image_end());
   SpinGuard guard(kmem.lock);
   // Push in descending order so kalloc() hands out low addresses first.
-  for (uint64 a = last_page_end() - kPageSize; a >= pa; a -= kPageSize) {
+  for (uint64 a = ram_end_va - kPageSize; a >= pa; a -= kPageSize) {
     Run* r = reinterpret_cast<Run*>(a);
     r->next = kmem.freelist;
     kmem.freelist = r;
@@ -184,13 +209,19 @@ void kinit(PhysAddr ram_end) {
   kmem.total = kmem.nfree;
 }
 
-// Returns the page at pa to this hart's cache (junk-filled if kJunkFill), moving a batch to
-// the global list when the cache is full. Panics on an address kalloc() cannot have returned.
-// Takes this hart's cache lock (and kmem.lock when draining) with interrupts off.
+// Drops one reference to the page at pa; the last one returns it to this hart's cache
+// (junk-filled if kJunkFill), moving a batch to the global list when the cache is full. Panics on
+// an address kalloc() cannot have returned or a page that is already free. Takes this hart's
+// cache lock (and kmem.lock when draining) with interrupts off.
 void kfree(void* pa) {
   uint64 a = reinterpret_cast<uint64>(pa);
-  if ((a & (kPageSize - 1)) != 0 || a < first_page() || a >= last_page_end())
-    panic("kfree: bad page %p", pa);
+  check_page(a, "kfree");
+  // acq_rel: the last sharer's frees come after every other sharer's last use of the page.
+  const RefCount before = __atomic_fetch_sub(&ref_of(a), 1, __ATOMIC_ACQ_REL);
+  if (before == 0)
+    panic("kfree: page %p is free", pa);
+  if (before > 1)
+    return;
   if constexpr (kJunkFill)
     memset(pa, 1, kPageSize);
   Run* r = static_cast<Run*>(pa);
@@ -229,6 +260,8 @@ void* kalloc() {
     r = steal(&c);
   if (on)
     arch::intr_on();
+  if (r != nullptr)
+    __atomic_store_n(&ref_of(reinterpret_cast<uint64>(r)), 1, __ATOMIC_RELAXED);
   if constexpr (kJunkFill) {
     if (r != nullptr)
       memset(r, 5, kPageSize);
@@ -242,6 +275,19 @@ void* kzalloc() {
   if (p != nullptr)
     zero_page(p);
   return p;
+}
+
+// Adds a reference to the allocated page at pa (one more PTE maps it). Panics on a free page.
+void kref_inc(PhysAddr pa) {
+  uint64 a = reinterpret_cast<uint64>(pa.as_ptr());
+  check_page(a, "kref_inc");
+  if (__atomic_fetch_add(&ref_of(a), 1, __ATOMIC_RELAXED) == 0)
+    panic("kref_inc: page %p is free", pa.as_ptr());
+}
+
+// The references to the allocated page at pa now (1: its only user may take it over).
+uint64 kref_count(PhysAddr pa) {
+  return __atomic_load_n(&ref_of(reinterpret_cast<uint64>(pa.as_ptr())), __ATOMIC_ACQUIRE);
 }
 
 // Free pages: the global list, every hart's cache and the retired page-table roots. No locks:

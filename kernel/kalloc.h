@@ -12,8 +12,13 @@ void kinit(PhysAddr ram_end);
 [[nodiscard]] void* kalloc();
 // Like kalloc() but the page is zero-filled.
 [[nodiscard]] void* kzalloc();
-// Returns a page that kalloc() handed out. Panics on a misaligned or out-of-range address.
+// Drops a reference to a page kalloc() handed out (its count starts at 1); frees it when the last
+// goes. Panics on a misaligned or out-of-range address, or a free page.
 void kfree(void* pa);
+// Adds a reference to an allocated page: one more PTE maps it (copy-on-write fork).
+void kref_inc(PhysAddr pa);
+// The references to an allocated page now.
+[[nodiscard]] uint64 kref_count(PhysAddr pa);
 // Pages free now, freed page-table roots about to join them (vm_retired_pages) included. A
 // consistent sum even while other harts move pages between the counters it adds up.
 [[nodiscard]] uint64 kfree_pages();

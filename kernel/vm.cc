@@ -1,4 +1,5 @@
-// Sv39 page tables: the kernel's direct map, and user address spaces with lazy allocation.
+// Sv39 page tables: the kernel's direct map, and user address spaces with lazy allocation,
+// copy-on-write fork and the shared zero page.
 #include "kernel/vm.h"
 
 #include "kernel/arch.h"
@@ -16,7 +17,11 @@ constinit PageTable kernel_pagetable = nullptr;
 
 namespace {
 
-constinit uint64 total_faults = 0;          // all processes; updated atomically
+constinit uint64 total_faults = 0;     // all processes; updated atomically
+constinit uint64 total_cow_faults = 0; // of those, COW and zero-page writes; atomically
+// The shared zero page (set once by kvminit): mapped read-only (PteFlag::Zero) for reads of
+// untouched pages, never written, never freed, and not reference-counted.
+constinit void* zero_page = nullptr;
 constinit bool kernel_map_complete = false; // set by kvminit: the kernel half is final
 
 // ---------------------------------------------------------------------------------------------------
@@ -167,16 +172,18 @@ void reap_retired() {
   }
 }
 
-// The leaf PTE for the page va0 of m, faulting it in (through vm_fault) if it is untouched and m
-// allows faults. nullptr if it is not mapped and cannot be.
+// The leaf PTE for the page va0 of m, going through vm_fault (if m allows faults) when the page is
+// untouched, or for a write when it is not writable (a COW or zero-page mapping is made private
+// there; text stays read-only). nullptr if it is not mapped and cannot be.
 Pte* user_pte(const UserMem& m, uint64 va0, Access access) {
   if (va0 >= kMaxVa)
     return nullptr;
   Pte* pte = walk_inline(m.pt, VirtAddr(va0), Alloc::No, nullptr);
-  if (pte != nullptr && pte->valid())
+  const bool mapped = pte != nullptr && pte->valid();
+  if (mapped && (access != Access::Write || pte->has(PteFlag::W)))
     return pte;
   if (m.stats == nullptr)
-    return nullptr;
+    return mapped ? pte : nullptr;
   if (vm_fault(m.pt, m.sz, VirtAddr(va0), access, *m.stats).result != FaultResult::Handled)
     return nullptr;
   return walk(m.pt, VirtAddr(va0), Alloc::No);
@@ -197,16 +204,22 @@ struct TableFreer : WalkVisitor {
 };
 
 // Removes every leaf it visits (4 KiB pages only: a superpage or a non-leaf at level 0 is a kernel
-// bug), freeing the physical page if free_pages; with Prune::Covered the walk also frees the tables
-// the range covers.
+// bug), dropping its reference to the physical page if free_pages (the zero page has none); with
+// Prune::Covered the walk also frees the tables the range covers.
 struct Unmapper : TableFreer {
   Free free_pages;
   Unmapper(VmStats& s, Free f) : TableFreer(s), free_pages(f) {}
   bool leaf(uint64 va, Pte& e, int level) {
     if (level != 0 || !e.leaf())
       panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va));
-    if (free_pages == Free::Yes)
-      kfree(e.pa().as_ptr());
+    if (e.has(PteFlag::Zero)) {
+      stats.zero_mapped--;
+    } else {
+      if (e.has(PteFlag::Cow))
+        stats.shared--;
+      if (free_pages == Free::Yes)
+        kfree(e.pa().as_ptr());
+    }
     e = Pte(0);
     if (va < kHeapLimit)
       stats.resident--;
@@ -215,12 +228,14 @@ struct Unmapper : TableFreer {
 };
 
 // Prints each valid entry in the 2024 lab format: " .." per level from the root down, then the
-// entry's va, raw PTE and physical address, in one printf so that the line stays whole.
+// entry's va, raw PTE and physical address, and " cow" or " zero" after a COW or zero-page leaf,
+// in one printf so that the line stays whole.
 struct Printer : WalkVisitor {
   static void line(uint64 va, Pte e, int level) {
     constexpr char kDots[] = " .. .. .."; // " .." per level from 2 down to `level`
-    printf("%s%p: pte %p pa %p\n", kDots + 3 * level, reinterpret_cast<void*>(va),
-           reinterpret_cast<void*>(e.raw()), reinterpret_cast<void*>(e.pa().raw()));
+    const char* mark = e.has(PteFlag::Cow) ? " cow" : e.has(PteFlag::Zero) ? " zero" : "";
+    printf("%s%p: pte %p pa %p%s\n", kDots + 3 * level, reinterpret_cast<void*>(va),
+           reinterpret_cast<void*>(e.raw()), reinterpret_cast<void*>(e.pa().raw()), mark);
   }
   bool table(uint64 va, Pte e, int level) {
     line(va, e, level);
@@ -238,9 +253,13 @@ struct Printer : WalkVisitor {
 // Kernel page table
 
 // Hart 0, once, before any user table exists: builds the kernel page table (devices, kernel
-// text/data, RAM, stacks; the trampoline in the isolated model). The kernel half is final after it.
+// text/data, RAM, stacks; the trampoline in the isolated model) and the zero page. The kernel
+// half is final after it.
 void kvminit() {
   kernel_pagetable = kvmmake();
+  zero_page = kzalloc();
+  if (zero_page == nullptr)
+    panic("kvminit: out of memory for the zero page");
   // From here on the kernel half never changes: every user root made later copies its root
   // entries (uvmcreate), and they point at the same lower-level tables, which stay as they are.
   __atomic_store_n(&kernel_map_complete, true, __ATOMIC_RELEASE);
@@ -451,39 +470,87 @@ void uvmfree(PageTable pt, uint64 sz, VmStats& stats) {
   freewalk(pt, stats);
 }
 
-// For fork: copies every MAPPED page of old in [0, sz) into new_pt with the same flags (charged to
-// new_stats); unmapped pages stay unmapped, so the child stays lazy where the parent was. On
-// failure unmaps and frees what it copied and returns NoMemory.
-Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& new_stats) {
-  struct Copier : WalkVisitor {
+// For fork: maps every MAPPED page of old in [0, sz) into new_pt at the same address (new_pt's
+// counters charged), sharing the physical page (one more reference) instead of copying it. A
+// writable page loses PTE_W and gains PteFlag::Cow in BOTH tables; read-only pages (text) and
+// zero-page mappings are shared as they are; unmapped pages stay unmapped in both. Allocates only
+// page-table pages. Flushes this hart's TLB if it weakened a PTE of old: old is the running
+// process's table, and a hart it ran on before flushes when it runs there again (scheduler:
+// last_cpu). On failure unmaps what it mapped, makes the pages it made COW writable again, and
+// returns NoMemory.
+Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_stats,
+                     VmStats& new_stats) {
+  struct Sharer : WalkVisitor {
     PageTable new_pt;
+    VmStats& old_stats;
     VmStats& new_stats;
+    Pte* leaves = nullptr; // new_pt's level-0 table for block (walked once per 2 MiB)
+    uint64 block = 0;
     uint64 failed_at = 0;
-    Copier(PageTable pt, VmStats& s) : new_pt(pt), new_stats(s) {}
+    bool weakened = false;
+    Sharer(PageTable pt, VmStats& o, VmStats& n) : new_pt(pt), old_stats(o), new_stats(n) {}
     bool leaf(uint64 va, Pte& pte, int level) {
       if (level != 0)
         panic("uvmcopy: superpage at %p", reinterpret_cast<void*>(va));
-      void* mem = kalloc();
-      if (mem == nullptr) {
-        failed_at = va;
-        return false;
+      if (leaves == nullptr || va / sv39_span(1) != block) {
+        Pte* slot = walk(new_pt, VirtAddr(va), Alloc::Yes, &new_stats);
+        if (slot == nullptr) {
+          failed_at = va;
+          return false;
+        }
+        leaves = slot - VirtAddr(va).px(0);
+        block = va / sv39_span(1);
       }
-      memmove(mem, pte.pa().as_ptr(), kPageSize);
-      if (!mappages(new_pt, VirtAddr(va), kPageSize, PhysAddr::from_ptr(mem), pte.flags(),
-                    &new_stats)
-               .ok()) {
-        kfree(mem);
-        failed_at = va;
-        return false;
+      Pte shared = pte;
+      if (pte.has(PteFlag::W))
+        shared =
+            Pte((pte.raw() & ~static_cast<uint64>(PteFlag::W)) | static_cast<uint64>(PteFlag::Cow));
+      leaves[VirtAddr(va).px(0)] = shared;
+      if (va < kHeapLimit)
+        new_stats.resident++;
+      if (shared.has(PteFlag::Zero)) {
+        new_stats.zero_mapped++;
+        return true;
+      }
+      kref_inc(pte.pa());
+      if (shared.has(PteFlag::Cow)) {
+        new_stats.shared++;
+        if (!pte.has(PteFlag::Cow)) {
+          old_stats.shared++;
+          pte = shared;
+          weakened = true;
+        }
       }
       return true;
     }
-  } copier(new_pt, new_stats);
-  if (walk_range<Prune::Keep>(old, 0, page_round_up(sz), copier))
-    return {};
-  if (copier.failed_at > 0)
-    uvmunmap(new_pt, VirtAddr(0), copier.failed_at / kPageSize, Free::Yes, new_stats);
-  return Error::NoMemory;
+  } sharer(new_pt, old_stats, new_stats);
+  // Undoing a failed fork: a COW page of old that no other table maps any more is made writable
+  // again (what its next write fault would do), so old is as before the fork.
+  struct Restorer : WalkVisitor {
+    VmStats& stats;
+    explicit Restorer(VmStats& s) : stats(s) {}
+    bool leaf(uint64, Pte& pte, int) {
+      if (pte.has(PteFlag::Cow) && kref_count(pte.pa()) == 1) {
+        pte =
+            Pte((pte.raw() & ~static_cast<uint64>(PteFlag::Cow)) | static_cast<uint64>(PteFlag::W));
+        stats.shared--;
+      }
+      return true;
+    }
+  };
+  const bool ok = walk_range<Prune::Keep>(old, 0, page_round_up(sz), sharer);
+  if (!ok) {
+    if (sharer.failed_at > 0) {
+      uvmunmap(new_pt, VirtAddr(0), sharer.failed_at / kPageSize, Free::Yes, new_stats);
+      Restorer restorer(old_stats);
+      walk_range<Prune::Keep>(old, 0, sharer.failed_at, restorer);
+    }
+  }
+  if (sharer.weakened)
+    arch::sfence_vma(); // the parent's TLB may hold writable entries for pages now COW
+  if (!ok)
+    return Error::NoMemory;
+  return {};
 }
 
 // Clears PTE_U on the mapped page at va (exec's stack guard page). Panics if it is not mapped.
@@ -496,12 +563,16 @@ void uvmclear(PageTable pt, VirtAddr va) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Lazy faults
+// Faults: lazy, zero page, copy-on-write
 
-// THE fault handler, for a user fault at va in pt (declared size sz). An untouched page with va <
-// sz, read or written: allocates a zeroed page, maps it R|W|U with no fence, counts the fault and
-// its time in stats and the global total: Handled. A mapped page that allows the access (this
-// hart's TLB was stale): sfence.vma va, Handled. Otherwise Kill, or OutOfMemory with cause Lazy.
+// THE fault handler, for a user fault at va in pt (declared size sz); classify_fault() decides.
+// An untouched page with va < sz: written, a private zeroed page mapped R|W|U; read, the zero
+// page mapped R|U|Zero (no allocation). A write to a zero-page mapping: a private zeroed page in
+// its place. A write to a COW page: if no other table maps it, it becomes writable (W set, Cow
+// cleared); else a private copy replaces it and the shared page loses a reference. New mappings
+// need no fence; a replaced one (other physical page) gets this hart's sfence.vma va. A mapped
+// page that allows the access (this hart's TLB was stale): sfence.vma va. Each handled fault is
+// counted by kind in stats and the global totals: Handled. Otherwise Kill, or OutOfMemory.
 FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStats& stats) {
   const uint64 t0 = arch::r_time();
   // sz <= kHeapLimit always (sbrk and exec keep it so): va < sz keeps faults out of the top region
@@ -511,26 +582,65 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
   Pte* pte = walk_inline(pt, va, Alloc::Yes, &stats);
   if (pte == nullptr)
     return {FaultResult::OutOfMemory, FaultCause::Lazy};
-  // Only an untouched page is fixed; a guard page or a permission fault never is. A PTE that allows
-  // the access was mapped (invalid -> valid) without a fence, and this hart's TLB still held the
-  // old entry: drop that entry and retry.
   const FaultCause cause = classify_fault(sz, va.raw(), access, *pte);
-  const FaultAction action = fault_action(cause);
-  if (action == FaultAction::FlushTlbEntry) {
+  constexpr PteFlag kPrivate = PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::U;
+  switch (fault_action(cause)) {
+  case FaultAction::Kill:
+    return {FaultResult::Kill, cause};
+  case FaultAction::FlushTlbEntry:
+    // Mapped (invalid -> valid, or made writable) without a fence, and this hart's TLB still held
+    // the old entry: drop that entry and retry.
     arch::sfence_vma(va);
     return {FaultResult::Handled, FaultCause::Unexpected};
+  case FaultAction::MapZeroPage:
+    *pte = Pte::make(PhysAddr::from_ptr(zero_page),
+                     PteFlag::V | PteFlag::R | PteFlag::U | PteFlag::Zero);
+    stats.resident++;
+    stats.zero_mapped++;
+    stats.faults_zero++;
+    break;
+  case FaultAction::Map: {
+    void* mem = kzalloc();
+    if (mem == nullptr)
+      return {FaultResult::OutOfMemory, cause};
+    const bool was_zero = pte->valid(); // ZeroWrite: replaces the zero page
+    *pte = Pte::make(PhysAddr::from_ptr(mem), kPrivate);
+    if (was_zero) {
+      arch::sfence_vma(va);
+      stats.zero_mapped--;
+      stats.faults_cow++;
+      __atomic_fetch_add(&total_cow_faults, 1, __ATOMIC_RELAXED);
+    } else {
+      stats.resident++;
+      stats.faults_lazy++;
+    }
+    break;
   }
-  if (action == FaultAction::Kill)
-    return {FaultResult::Kill, cause};
-  void* mem = kzalloc();
-  if (mem == nullptr)
-    return {FaultResult::OutOfMemory, FaultCause::Lazy};
-  *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::U);
-  stats.resident++;
+  case FaultAction::CopyOnWrite: {
+    const PhysAddr shared = pte->pa();
+    const PteFlag flags = (pte->flags() & ~PteFlag::Cow) | PteFlag::W;
+    // A count of 1 cannot grow under us: only a fork of this process adds sharers.
+    if (kref_count(shared) == 1) {
+      *pte = Pte::make(shared, flags); // stronger: no fence
+    } else {
+      void* mem = kalloc();
+      if (mem == nullptr)
+        return {FaultResult::OutOfMemory, cause};
+      memmove(mem, shared.as_ptr(), kPageSize);
+      *pte = Pte::make(PhysAddr::from_ptr(mem), flags);
+      arch::sfence_vma(va);
+      kfree(shared.as_ptr()); // after the copy: the last sharer may now take it over
+    }
+    stats.shared--;
+    stats.faults_cow++;
+    __atomic_fetch_add(&total_cow_faults, 1, __ATOMIC_RELAXED);
+    break;
+  }
+  }
   stats.faults++;
   __atomic_fetch_add(&total_faults, 1, __ATOMIC_RELAXED);
   stats.fault_ns += arch::ticks_to_ns(arch::r_time() - t0);
-  return {FaultResult::Handled, FaultCause::Lazy};
+  return {FaultResult::Handled, cause};
 }
 
 // How many freed user roots wait for a hart to leave them (read racily, for memstat).
@@ -538,16 +648,22 @@ uint64 vm_retired_pages() {
   return __atomic_load_n(&nretired, __ATOMIC_RELAXED);
 }
 
-// Lazy faults handled since boot, all processes (read racily, for memstat).
+// Faults handled since boot, all processes and kinds (read racily, for memstat).
 uint64 vm_total_faults() {
   return __atomic_load_n(&total_faults, __ATOMIC_RELAXED);
+}
+
+// Writes to COW or zero-page mappings handled since boot, all processes (read racily).
+uint64 vm_total_cow_faults() {
+  return __atomic_load_n(&total_cow_faults, __ATOMIC_RELAXED);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Copying between kernel and user memory
 //
-// Each faults in untouched pages of [0, m.sz) through vm_fault (if m.stats is non-null) and fails
-// with BadAddress at a page outside it, a page without PTE_U, or (copyout) a page without PTE_W.
+// Each faults in untouched pages of [0, m.sz) through vm_fault (if m.stats is non-null), copyout
+// also COW and zero-page mappings, and fails with BadAddress at a page outside it, a page without
+// PTE_U, or (copyout) a page that stays without PTE_W.
 
 // Copies len bytes from kernel src to user dstva in m. Ok, or BadAddress (bytes before the bad
 // page are copied).

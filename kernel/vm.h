@@ -4,6 +4,8 @@
 // unmapped ("untouched"). The ONE function that fixes a fault is vm_fault(); every walker of user
 // memory (uvmunmap, uvmcopy, copyout, copyin, copyinstr) agrees with it: unmapped pages inside sz
 // are skipped (unmap, fork) or faulted in (copies); anything outside sz is an error, never a panic.
+// Fork shares pages copy-on-write, and a read of an untouched page maps the shared zero page
+// (docs/design.md, "Copy-on-write fork and the zero page").
 #pragma once
 
 #include "kernel/addr.h"
@@ -24,8 +26,13 @@ inline constexpr uint64 kHeapLimit = TRAPFRAME;
 struct VmStats {
   uint64 resident = 0; // user leaf pages mapped below kHeapLimit (text, data, guard, stack, heap)
   uint64 ptpages = 0;  // page-table pages, root included
-  uint64 faults = 0;   // lazy faults handled (pages faulted in)
+  uint64 faults = 0;   // faults handled, all kinds (the four below)
   uint64 fault_ns = 0; // guest time spent in vm_fault, nanoseconds
+  uint64 shared = 0;   // of resident: pages mapped copy-on-write (PteFlag::Cow)
+  uint64 zero_mapped = 0; // of resident: mappings of the shared zero page (PteFlag::Zero)
+  uint64 faults_lazy = 0; // untouched page written: a private zeroed page
+  uint64 faults_zero = 0; // untouched page read: the zero page mapped
+  uint64 faults_cow = 0;  // write to a COW or zero-page mapping: a private page
 };
 
 enum class Alloc : bool { No, Yes }; // may walk() allocate missing page-table pages?
@@ -93,24 +100,28 @@ uint64 uvmdealloc(PageTable pt, uint64 oldsz, uint64 newsz, VmStats& stats);
 void freewalk(PageTable pt, VmStats& stats);
 // Frees all user memory in [0, sz) and then the page table.
 void uvmfree(PageTable pt, uint64 sz, VmStats& stats);
-// For fork: copies every mapped page of old in [0, sz) into new_pt.
-[[nodiscard]] Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& new_stats);
+// For fork: shares every mapped page of old in [0, sz) with new_pt, copy-on-write.
+[[nodiscard]] Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_stats,
+                                   VmStats& new_stats);
 // Clears PTE_U on the page at va (the stack guard page).
 void uvmclear(PageTable pt, VirtAddr va);
 
-// ---- lazy faults
+// ---- faults
 // What vm_fault() did, and why (cause is the reason printed when result is not Handled).
 struct FaultOutcome {
   FaultResult result;
   FaultCause cause;
 };
-// THE fault handler: maps an untouched page of [0, sz) into pt, or says why not.
+// THE fault handler: maps an untouched page of [0, sz) into pt (the zero page for a read), breaks
+// copy-on-write and zero-page sharing on a write, or says why not.
 [[nodiscard]] FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access,
                                     VmStats& stats);
 // Root pages of freed user tables waiting for a hart to leave them.
 uint64 vm_retired_pages();
-// Lazy faults handled since boot, all processes.
+// Faults handled since boot, all processes, all kinds.
 uint64 vm_total_faults();
+// Of those, writes to COW or zero-page mappings.
+uint64 vm_total_cow_faults();
 
 // ---- copying between kernel and user memory (faulting untouched pages of m in)
 [[nodiscard]] Result<void> copyout(const UserMem& m, VirtAddr dstva, const void* src, uint64 len);

@@ -115,12 +115,15 @@ TEST(Lazytest, AllChecksPassWithExactFigures) {
     EXPECT_TRUE(has_line(demo, "  memory used: 16384 KiB of data + " + std::to_string(4 * tables) +
                                    " KiB of page tables, for 1048576 KiB declared"))
         << demo;
-    // 4 more pages read in, then sbrk(-1 GiB) gives all of it back.
+    // 4 untouched pages read: 4 mappings of the zero page and no page used; then sbrk(-1 GiB)
+    // gives all of it back.
     EXPECT_TRUE(has_line(demo, "  resident pages gained (one per untouched page read): 4")) << demo;
+    EXPECT_TRUE(has_line(demo, "  zero-page mappings gained: 4")) << demo;
+    EXPECT_TRUE(has_line(demo, "  free pages used by the reads: 0")) << demo;
     EXPECT_EQ(after[1][1], before[0][1]);
     EXPECT_EQ(after[1][2], before[0][2]);
     EXPECT_EQ(after[1][3], before[0][3]);
-    EXPECT_TRUE(has_line(demo, "  free pages gained: " + std::to_string(kTouches + 4 + tables)))
+    EXPECT_TRUE(has_line(demo, "  free pages gained: " + std::to_string(kTouches + tables)))
         << demo;
   }
 
@@ -144,6 +147,15 @@ TEST(Lazytest, AllChecksPassWithExactFigures) {
         << sparse;
     EXPECT_TRUE(has_line(sparse, "  resident after sbrk(-1 GiB), minus before the touches: 0"))
         << sparse;
+  }
+
+  // Reading a fresh 1 GiB end to end takes page-table pages only (512 level-0 tables and one
+  // level-1 table): every page maps the one zero page.
+  {
+    const std::string zero = section(out, "zeroread");
+    EXPECT_TRUE(has_line(zero, "  free pages used (page tables only): 513")) << zero;
+    EXPECT_TRUE(has_line(zero, "  zero-page mappings gained: 262144")) << zero;
+    EXPECT_TRUE(has_line(zero, "  free pages used by the writes: 4096")) << zero;
   }
 
   // The kernel's plain sbrk(n) follows the policy it was built with.
