@@ -306,14 +306,14 @@ void wakeup(void* chan) {
 // Creates a child copying the caller's memory, registers, open files and cwd; fork returns 0 in
 // the child. Returns the child's pid, or NoSpace (no slot) / NoMemory. Takes wait_lock, then the
 // child's lock, one at a time.
-Result<int> kfork() {
+Result<int> kfork(ForkCopy how) {
   Proc* p = myproc();
   Proc* np = allocproc();
   if (np == nullptr)
     return Error::NoSpace;
 
   // Share the parent's mapped pages copy-on-write; untouched pages stay untouched in the child.
-  if (!uvmcopy(p->pagetable, np->pagetable, p->sz, p->vm, np->vm).ok()) {
+  if (!uvmcopy(p->pagetable, np->pagetable, p->sz, p->vm, np->vm, how).ok()) {
     SpinGuard guard(np->lock);
     freeproc(np);
     return Error::NoMemory;

@@ -13,7 +13,7 @@ namespace {
 using Handler = uint64 (*)();
 
 // Indexed by system-call number (kernel/syscall.h); xv6's 1..21 at xv6's numbers.
-constexpr uint64 kNumSyscalls = SYS_memstat + 1;
+constexpr uint64 kNumSyscalls = SYS_forkcopy + 1;
 struct SyscallTable {
   Handler handler[kNumSyscalls];
 };
@@ -44,6 +44,7 @@ constexpr SyscallTable make_table() {
   t.handler[SYS_pgpte] = sys_pgpte;
   t.handler[SYS_kpgtbl] = sys_kpgtbl;
   t.handler[SYS_memstat] = sys_memstat;
+  t.handler[SYS_forkcopy] = sys_forkcopy;
   return t;
 }
 constexpr SyscallTable kSyscalls = make_table();

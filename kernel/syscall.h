@@ -28,6 +28,7 @@
 #define SYS_pgpte 22
 #define SYS_kpgtbl 23
 #define SYS_memstat 24
+#define SYS_forkcopy 25
 
 /* Second argument of SYS_sbrk. */
 #define SBRK_EAGER 1

@@ -28,6 +28,12 @@ uint64 sys_fork() {
   return to_user(kfork());
 }
 
+// forkcopy(): fork, but the child gets a copy of every page at once (xv6's fork), for measuring
+// what copy-on-write saves (//bench:lazy_vs_eager). As fork().
+uint64 sys_forkcopy() {
+  return to_user(kfork(ForkCopy::Eager));
+}
+
 // exit(status): never returns.
 uint64 sys_exit() {
   kexit(argint(0));

@@ -476,19 +476,22 @@ void uvmfree(PageTable pt, uint64 sz, VmStats& stats) {
 // zero-page mappings are shared as they are; unmapped pages stay unmapped in both. Allocates only
 // page-table pages. Flushes this hart's TLB if it weakened a PTE of old: old is the running
 // process's table, and a hart it ran on before flushes when it runs there again (scheduler:
-// last_cpu). On failure unmaps what it mapped, makes the pages it made COW writable again, and
-// returns NoMemory.
+// last_cpu). ForkCopy::Eager instead gives the child a private copy of every page but zero-page
+// mappings (xv6's fork) and leaves old as it is. On failure unmaps what it mapped, makes the pages
+// it made COW writable again, and returns NoMemory.
 Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_stats,
-                     VmStats& new_stats) {
+                     VmStats& new_stats, ForkCopy how) {
   struct Sharer : WalkVisitor {
     PageTable new_pt;
     VmStats& old_stats;
     VmStats& new_stats;
+    ForkCopy how;
     Pte* leaves = nullptr; // new_pt's level-0 table for block (walked once per 2 MiB)
     uint64 block = 0;
     uint64 failed_at = 0;
     bool weakened = false;
-    Sharer(PageTable pt, VmStats& o, VmStats& n) : new_pt(pt), old_stats(o), new_stats(n) {}
+    Sharer(PageTable pt, VmStats& o, VmStats& n, ForkCopy h)
+        : new_pt(pt), old_stats(o), new_stats(n), how(h) {}
     bool leaf(uint64 va, Pte& pte, int level) {
       if (level != 0)
         panic("uvmcopy: superpage at %p", reinterpret_cast<void*>(va));
@@ -501,6 +504,8 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
         leaves = slot - VirtAddr(va).px(0);
         block = va / sv39_span(1);
       }
+      if (how == ForkCopy::Eager && !pte.has(PteFlag::Zero))
+        return copy(va, pte);
       Pte shared = pte;
       if (pte.has(PteFlag::W))
         shared =
@@ -523,7 +528,23 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
       }
       return true;
     }
-  } sharer(new_pt, old_stats, new_stats);
+    // ForkCopy::Eager: maps a private copy of pte's page at va (writable if pte is COW).
+    bool copy(uint64 va, const Pte& pte) {
+      void* mem = kalloc();
+      if (mem == nullptr) {
+        failed_at = va;
+        return false;
+      }
+      memmove(mem, pte.pa().as_ptr(), kPageSize);
+      PteFlag flags = pte.flags();
+      if (pte.has(PteFlag::Cow))
+        flags = (flags & ~PteFlag::Cow) | PteFlag::W;
+      leaves[VirtAddr(va).px(0)] = Pte::make(PhysAddr::from_ptr(mem), flags);
+      if (va < kHeapLimit)
+        new_stats.resident++;
+      return true;
+    }
+  } sharer(new_pt, old_stats, new_stats, how);
   // Undoing a failed fork: a COW page of old that no other table maps any more is made writable
   // again (what its next write fault would do), so old is as before the fork.
   struct Restorer : WalkVisitor {

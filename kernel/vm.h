@@ -38,6 +38,9 @@ struct VmStats {
 enum class Alloc : bool { No, Yes }; // may walk() allocate missing page-table pages?
 enum class Free : bool { No, Yes };  // does uvmunmap() free the physical pages?
 enum class FaultResult : uint8 { Handled, Kill, OutOfMemory };
+// How fork's uvmcopy() gives the child its pages: shared copy-on-write (fork), or copied at once as
+// xv6 does (forkcopy, the benchmark's baseline).
+enum class ForkCopy : bool { Cow, Eager };
 
 // A user address space as the copy functions see it: the table to walk, the declared size for lazy
 // faults, and the counters to charge (nullptr: do not fault; every page must already be mapped).
@@ -100,9 +103,9 @@ uint64 uvmdealloc(PageTable pt, uint64 oldsz, uint64 newsz, VmStats& stats);
 void freewalk(PageTable pt, VmStats& stats);
 // Frees all user memory in [0, sz) and then the page table.
 void uvmfree(PageTable pt, uint64 sz, VmStats& stats);
-// For fork: shares every mapped page of old in [0, sz) with new_pt, copy-on-write.
+// For fork: shares every mapped page of old in [0, sz) with new_pt, copy-on-write (or copies it).
 [[nodiscard]] Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_stats,
-                                   VmStats& new_stats);
+                                   VmStats& new_stats, ForkCopy how = ForkCopy::Cow);
 // Clears PTE_U on the page at va (the stack guard page).
 void uvmclear(PageTable pt, VirtAddr va);
 
