@@ -3,9 +3,10 @@
 // common kalloc()/ kfree() (a lazy fault, an eager sbrk page, a shrink) costs a few instructions
 // instead of a contended spinlock. Free pages = global list + every hart's cache, exactly.
 //
-// Every managed page has a reference count (one byte, in a table kinit() places in the first pages
-// it manages): kalloc() sets it to 1, kref_inc() adds a sharer (copy-on-write fork), kfree() drops
-// one and frees the page only when the last goes.
+// Every managed page has a reference count, kept as the number of sharers beyond the first (in a
+// table kinit() places in the first pages it manages), so that kalloc() need not write it: a page
+// kalloc() returns has 0 (one user), kref_inc() adds a sharer (copy-on-write fork), and kfree()
+// drops one, freeing the page only when none is left beyond the caller.
 #include "kernel/kalloc.h"
 
 #include "kernel/addr.h"
@@ -132,12 +133,10 @@ constinit uint64 ram_end_va = 0;
 
 // A page is mapped by at most one PTE per process (a process never maps one physical page at two
 // addresses), and the kernel keeps no reference of its own to a user page, so a count never
-// exceeds NPROC (zombies included: a slot is freed only after its memory).
-using RefCount = uint8;
-static_assert(NPROC < 255, "a page's reference count must fit in a RefCount");
-// refs[i] counts the references to the i-th page from the end of the kernel image; set once by
-// kinit, which places it at the start of the pages it manages.
-constinit RefCount* refs = nullptr;
+// exceeds NPROC (zombies included: a slot is freed only after its memory). One byte would hold
+// that; four cost 0.1% of RAM and make every update one amoadd.w/amoswap instead of an LR/SC loop
+// on a masked word (RV64A has no byte or halfword AMOs), which fork pays once per page.
+static_assert(NPROC < (1ull << 32) - 1, "a page's reference count must fit in a PageRefCount");
 
 // The first page after the kernel image, where the reference counts start.
 uint64 image_end() {
@@ -145,10 +144,6 @@ uint64 image_end() {
 }
 // The first page kinit() puts on the free list, the first after the reference counts; set once.
 constinit uint64 first_page = 0;
-// The reference count of the managed page at direct-map address a.
-RefCount& ref_of(uint64 a) {
-  return refs[(a - reinterpret_cast<uint64>(refs)) / kPageSize];
-}
 // Panics unless a (a direct-map address) is a page kalloc() can have returned.
 void check_page(uint64 a, const char* who) {
   if ((a & (kPageSize - 1)) != 0 || a < first_page || a >= ram_end_va)
@@ -188,16 +183,20 @@ void zero_page(void* page) {
 
 } // namespace
 
+constinit PageRefCount* kpage_refs = nullptr;
+constinit uint64 kpage_refs_base = 0;
+
 // Places the reference counts (all 0) after the kernel image, then puts every page from there to
 // ram_end on the global free list (the harts' caches start empty). Hart 0, once, before any
 // kalloc(). Takes kmem.lock.
 void kinit(PhysAddr ram_end) {
   ram_end_va = reinterpret_cast<uint64>(ram_end.page_base().as_ptr());
-  refs = reinterpret_cast<RefCount*>(image_end());
+  kpage_refs = reinterpret_cast<PageRefCount*>(image_end());
+  kpage_refs_base = PhysAddr::from_ptr(kpage_refs).raw();
   first_page =
-      image_end() + page_round_up((ram_end_va - image_end()) / kPageSize * sizeof(RefCount));
+      image_end() + page_round_up((ram_end_va - image_end()) / kPageSize * sizeof(PageRefCount));
   uint64 pa = first_page;
-  memset(refs, 0, pa - image_end());
+  memset(kpage_refs, 0, pa - image_end());
   SpinGuard guard(kmem.lock);
   // Push in descending order so kalloc() hands out low addresses first.
   for (uint64 a = ram_end_va - kPageSize; a >= pa; a -= kPageSize) {
@@ -211,17 +210,13 @@ void kinit(PhysAddr ram_end) {
 
 // Drops one reference to the page at pa; the last one returns it to this hart's cache
 // (junk-filled if kJunkFill), moving a batch to the global list when the cache is full. Panics on
-// an address kalloc() cannot have returned or a page that is already free. Takes this hart's
+// an address kalloc() cannot have returned. Takes this hart's
 // cache lock (and kmem.lock when draining) with interrupts off.
 void kfree(void* pa) {
   uint64 a = reinterpret_cast<uint64>(pa);
   check_page(a, "kfree");
-  // acq_rel: the last sharer's frees come after every other sharer's last use of the page.
-  const RefCount before = __atomic_fetch_sub(&ref_of(a), 1, __ATOMIC_ACQ_REL);
-  if (before == 0)
-    panic("kfree: page %p is free", pa);
-  if (before > 1)
-    return;
+  if (kref_drop_shared(PhysAddr::from_ptr(pa)))
+    return; // another sharer keeps the page
   if constexpr (kJunkFill)
     memset(pa, 1, kPageSize);
   Run* r = static_cast<Run*>(pa);
@@ -260,8 +255,6 @@ void* kalloc() {
     r = steal(&c);
   if (on)
     arch::intr_on();
-  if (r != nullptr)
-    __atomic_store_n(&ref_of(reinterpret_cast<uint64>(r)), 1, __ATOMIC_RELAXED);
   if constexpr (kJunkFill) {
     if (r != nullptr)
       memset(r, 5, kPageSize);
@@ -277,17 +270,51 @@ void* kzalloc() {
   return p;
 }
 
-// Adds a reference to the allocated page at pa (one more PTE maps it). Panics on a free page.
-void kref_inc(PhysAddr pa) {
-  uint64 a = reinterpret_cast<uint64>(pa.as_ptr());
-  check_page(a, "kref_inc");
-  if (__atomic_fetch_add(&ref_of(a), 1, __ATOMIC_RELAXED) == 0)
-    panic("kref_inc: page %p is free", pa.as_ptr());
-}
-
-// The references to the allocated page at pa now (1: its only user may take it over).
-uint64 kref_count(PhysAddr pa) {
-  return __atomic_load_n(&ref_of(reinterpret_cast<uint64>(pa.as_ptr())), __ATOMIC_ACQUIRE);
+// Copies the page at src to dst: 512 loads and 512 stores, unrolled (no loop), 8 registers at a
+// time over each half of the page (a load's or store's offset reaches 2047 bytes). A COW fault's
+// copy and forkcopy's.
+void copy_page(void* dst, const void* src) {
+  char* d = static_cast<char*>(dst);
+  const char* s = static_cast<const char*>(src);
+  asm volatile(".set copy_page_off, 0\n"
+               ".rept 32\n"
+               "ld t0, copy_page_off+0(%1)\n"
+               "ld t1, copy_page_off+8(%1)\n"
+               "ld t2, copy_page_off+16(%1)\n"
+               "ld t3, copy_page_off+24(%1)\n"
+               "ld t4, copy_page_off+32(%1)\n"
+               "ld t5, copy_page_off+40(%1)\n"
+               "ld t6, copy_page_off+48(%1)\n"
+               "ld a7, copy_page_off+56(%1)\n"
+               "sd t0, copy_page_off+0(%0)\n"
+               "sd t1, copy_page_off+8(%0)\n"
+               "sd t2, copy_page_off+16(%0)\n"
+               "sd t3, copy_page_off+24(%0)\n"
+               "sd t4, copy_page_off+32(%0)\n"
+               "sd t5, copy_page_off+40(%0)\n"
+               "sd t6, copy_page_off+48(%0)\n"
+               "sd a7, copy_page_off+56(%0)\n"
+               "ld t0, copy_page_off+0(%3)\n"
+               "ld t1, copy_page_off+8(%3)\n"
+               "ld t2, copy_page_off+16(%3)\n"
+               "ld t3, copy_page_off+24(%3)\n"
+               "ld t4, copy_page_off+32(%3)\n"
+               "ld t5, copy_page_off+40(%3)\n"
+               "ld t6, copy_page_off+48(%3)\n"
+               "ld a7, copy_page_off+56(%3)\n"
+               "sd t0, copy_page_off+0(%2)\n"
+               "sd t1, copy_page_off+8(%2)\n"
+               "sd t2, copy_page_off+16(%2)\n"
+               "sd t3, copy_page_off+24(%2)\n"
+               "sd t4, copy_page_off+32(%2)\n"
+               "sd t5, copy_page_off+40(%2)\n"
+               "sd t6, copy_page_off+48(%2)\n"
+               "sd a7, copy_page_off+56(%2)\n"
+               ".set copy_page_off, copy_page_off + 64\n"
+               ".endr\n"
+               :
+               : "r"(d), "r"(s), "r"(d + kPageSize / 2), "r"(s + kPageSize / 2)
+               : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a7", "memory");
 }
 
 // Free pages: the global list, every hart's cache and the retired page-table roots. No locks:

@@ -496,6 +496,6 @@ void procdump() {
     printf("%d %s %s resident %lu pages, ptpages %lu, sz %lu, faults %lu\n", p.pid,
            state_name(state), p.name, p.vm.resident, p.vm.ptpages, p.sz, p.vm.faults);
     printf("  cow %lu, zero %lu; faults lazy %lu, zero %lu, cow %lu\n", p.vm.shared,
-           p.vm.zero_mapped, p.vm.faults_lazy, p.vm.faults_zero, p.vm.faults_cow);
+           p.vm.zero_mapped, p.vm.faults_lazy(), p.vm.faults_zero, p.vm.faults_cow);
   }
 }

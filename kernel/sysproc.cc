@@ -133,7 +133,7 @@ uint64 sys_memstat() {
   st.total_faults = vm_total_faults();
   st.shared = p->vm.shared;
   st.zero_mapped = p->vm.zero_mapped;
-  st.faults_lazy = p->vm.faults_lazy;
+  st.faults_lazy = p->vm.faults_lazy();
   st.faults_zero = p->vm.faults_zero;
   st.faults_cow = p->vm.faults_cow;
   st.total_cow_faults = vm_total_cow_faults();

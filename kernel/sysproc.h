@@ -16,4 +16,5 @@ uint64 sys_exec();    // int exec(const char* path, char** argv): argc in a0, or
 uint64 sys_pgpte();   // uint64 pgpte(void* va): leaf PTE for va, 0 if none
 uint64 sys_kpgtbl();  // int kpgtbl(void): prints the caller's page table
 uint64 sys_memstat(); // int memstat(int pid, struct memstat* st)
-uint64 sys_forkcopy(); // int forkcopy(void): fork copying every page (xv6's fork)
+// int forkcopy(void): fork copying every page at once (xv6's fork)
+uint64 sys_forkcopy();

@@ -203,26 +203,50 @@ struct TableFreer : WalkVisitor {
   }
 };
 
-// Removes every leaf it visits (4 KiB pages only: a superpage or a non-leaf at level 0 is a kernel
-// bug), dropping its reference to the physical page if free_pages (the zero page has none); with
-// Prune::Covered the walk also frees the tables the range covers.
+// Removes every leaf in [lo, hi) (4 KiB pages only: a superpage or a non-leaf at level 0 is a
+// kernel bug), dropping its reference to the physical page if free_pages (the zero page has none);
+// with Prune::Covered the walk also frees the tables the range covers. Each level-0 table is
+// emptied in one loop from table() (counters in registers, the reference count inline: exit and
+// shrink cost a few instructions per page), so the walk then finds it empty.
 struct Unmapper : TableFreer {
   Free free_pages;
-  Unmapper(VmStats& s, Free f) : TableFreer(s), free_pages(f) {}
-  bool leaf(uint64 va, Pte& e, int level) {
-    if (level != 0 || !e.leaf())
-      panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va));
-    if (e.has(PteFlag::Zero)) {
-      stats.zero_mapped--;
-    } else {
-      if (e.has(PteFlag::Cow))
-        stats.shared--;
-      if (free_pages == Free::Yes)
-        kfree(e.pa().as_ptr());
+  uint64 lo, hi;
+  Unmapper(VmStats& s, Free f, uint64 l, uint64 h) : TableFreer(s), free_pages(f), lo(l), hi(h) {}
+  bool leaf(uint64 va, Pte&, int) {
+    panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va));
+  }
+  bool table(uint64 va, Pte pte, int level) {
+    if (level != 1)
+      return true;
+    Pte* t = table_of(pte);
+    const uint64 first = (lo > va ? lo - va : 0) / kPageSize;
+    const uint64 stop = hi < va + sv39_span(1) ? (hi - va) / kPageSize : kPtesPerPage;
+    uint64 resident = 0, zero = 0, cow = 0;
+    for (uint64 i = first; i < stop; i++) {
+      if ((i & 7) == 0 && i + 8 <= stop && group_empty(&t[i])) {
+        i += 7;
+        continue;
+      }
+      Pte& e = t[i];
+      if (!e.valid())
+        continue;
+      const uint64 a = va + i * kPageSize;
+      if (!e.leaf())
+        panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(a));
+      if (e.has(PteFlag::Zero)) {
+        zero++;
+      } else {
+        cow += e.has(PteFlag::Cow) ? 1 : 0;
+        // A page another process still maps only loses a reference.
+        if (free_pages == Free::Yes && !kref_drop_shared(e.pa()))
+          kfree(e.pa().as_ptr());
+      }
+      e = Pte(0);
+      resident += a < kHeapLimit ? 1 : 0;
     }
-    e = Pte(0);
-    if (va < kHeapLimit)
-      stats.resident--;
+    stats.resident -= resident;
+    stats.zero_mapped -= zero;
+    stats.shared -= cow;
     return true;
   }
 };
@@ -394,7 +418,7 @@ void uvmunmap(PageTable pt, VirtAddr va, uint64 npages, Free free, VmStats& stat
   uint64 end = va.raw() + npages * kPageSize;
   if (end > kMaxVa || end < va.raw())
     panic("uvmunmap: range beyond MAXVA");
-  Unmapper unmapper(stats, free);
+  Unmapper unmapper(stats, free, va.raw(), end);
   walk_range<Prune::Covered>(pt, va.raw(), end, unmapper);
 }
 
@@ -488,63 +512,102 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
     ForkCopy how;
     Pte* leaves = nullptr; // new_pt's level-0 table for block (walked once per 2 MiB)
     uint64 block = 0;
-    uint64 failed_at = 0;
-    bool weakened = false;
-    Sharer(PageTable pt, VmStats& o, VmStats& n, ForkCopy h)
-        : new_pt(pt), old_stats(o), new_stats(n), how(h) {}
-    bool leaf(uint64 va, Pte& pte, int level) {
-      if (level != 0)
-        panic("uvmcopy: superpage at %p", reinterpret_cast<void*>(va));
+    bool failed = false;
+    uint64 failed_at = 0; // where, if failed: pages below it are mapped in new_pt
+    // Counted here and added to the stats once (all leaves lie below sz <= kHeapLimit).
+    uint64 mapped = 0, zero = 0, cow = 0, weakened = 0;
+    uint64 end;
+    Sharer(PageTable pt, VmStats& o, VmStats& n, ForkCopy h, uint64 e)
+        : new_pt(pt), old_stats(o), new_stats(n), how(h), end(e) {}
+    // new_pt's level-0 table for the 2 MiB block holding va, made if missing (nullptr: no page).
+    Pte* leaves_for(uint64 va) {
       if (leaves == nullptr || va / sv39_span(1) != block) {
         Pte* slot = walk(new_pt, VirtAddr(va), Alloc::Yes, &new_stats);
-        if (slot == nullptr) {
-          failed_at = va;
-          return false;
-        }
+        if (slot == nullptr)
+          return nullptr;
         leaves = slot - VirtAddr(va).px(0);
         block = va / sv39_span(1);
       }
-      if (how == ForkCopy::Eager && !pte.has(PteFlag::Zero))
-        return copy(va, pte);
-      Pte shared = pte;
-      if (pte.has(PteFlag::W))
-        shared =
-            Pte((pte.raw() & ~static_cast<uint64>(PteFlag::W)) | static_cast<uint64>(PteFlag::Cow));
-      leaves[VirtAddr(va).px(0)] = shared;
-      if (va < kHeapLimit)
-        new_stats.resident++;
-      if (shared.has(PteFlag::Zero)) {
-        new_stats.zero_mapped++;
+      return leaves;
+    }
+    // Copy-on-write: shares a whole level-0 table of old (for [va, va + 2 MiB), up to end) in one
+    // loop, counters in registers and the reference count inline: a few instructions per page.
+    bool table(uint64 va, Pte pte, int level) {
+      if (level != 1 || how == ForkCopy::Eager)
+        return true; // Eager copies page by page in leaf()
+      if (failed)
+        return false; // out of memory earlier: the walk only runs out
+      Pte* dst = leaves_for(va);
+      if (dst == nullptr) {
+        failed = true;
+        failed_at = va;
+        return false;
+      }
+      Pte* src = table_of(pte);
+      const uint64 stop = end < va + sv39_span(1) ? (end - va) / kPageSize : kPtesPerPage;
+      uint64 n = 0, z = 0, c = 0, w = 0;
+      for (uint64 i = 0; i < stop; i++) {
+        if ((i & 7) == 0 && i + 8 <= stop && group_empty(&src[i])) {
+          i += 7;
+          continue;
+        }
+        uint64 raw = src[i].raw();
+        if ((raw & static_cast<uint64>(PteFlag::V)) == 0)
+          continue;
+        if (!Pte(raw).leaf())
+          panic("uvmcopy: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va + i * kPageSize));
+        n++;
+        if (Pte(raw).has(PteFlag::Zero)) {
+          z++;
+        } else {
+          kref_inc(Pte(raw).pa());
+          if (Pte(raw).has(PteFlag::W)) {
+            raw = (raw & ~static_cast<uint64>(PteFlag::W)) | static_cast<uint64>(PteFlag::Cow);
+            src[i] = Pte(raw);
+            w++;
+          }
+          c += Pte(raw).has(PteFlag::Cow) ? 1 : 0;
+        }
+        dst[i] = Pte(raw);
+      }
+      mapped += n, zero += z, cow += c, weakened += w;
+      return false; // done with this table
+    }
+    // A leaf the table loop did not take: a superpage (a kernel bug), or with ForkCopy::Eager a
+    // page to copy.
+    bool leaf(uint64 va, Pte& pte, int level) {
+      if (level != 0)
+        panic("uvmcopy: superpage at %p", reinterpret_cast<void*>(va));
+      if (leaves_for(va) == nullptr) {
+        failed = true;
+        failed_at = va;
+        return false;
+      }
+      if (pte.has(PteFlag::Zero)) {
+        mapped++;
+        zero++;
+        leaves[VirtAddr(va).px(0)] = pte;
         return true;
       }
-      kref_inc(pte.pa());
-      if (shared.has(PteFlag::Cow)) {
-        new_stats.shared++;
-        if (!pte.has(PteFlag::Cow)) {
-          old_stats.shared++;
-          pte = shared;
-          weakened = true;
-        }
-      }
-      return true;
+      return copy(va, pte);
     }
     // ForkCopy::Eager: maps a private copy of pte's page at va (writable if pte is COW).
     bool copy(uint64 va, const Pte& pte) {
       void* mem = kalloc();
       if (mem == nullptr) {
+        failed = true;
         failed_at = va;
         return false;
       }
-      memmove(mem, pte.pa().as_ptr(), kPageSize);
+      copy_page(mem, pte.pa().as_ptr());
       PteFlag flags = pte.flags();
       if (pte.has(PteFlag::Cow))
         flags = (flags & ~PteFlag::Cow) | PteFlag::W;
       leaves[VirtAddr(va).px(0)] = Pte::make(PhysAddr::from_ptr(mem), flags);
-      if (va < kHeapLimit)
-        new_stats.resident++;
+      mapped++;
       return true;
     }
-  } sharer(new_pt, old_stats, new_stats, how);
+  } sharer(new_pt, old_stats, new_stats, how, page_round_up(sz));
   // Undoing a failed fork: a COW page of old that no other table maps any more is made writable
   // again (what its next write fault would do), so old is as before the fork.
   struct Restorer : WalkVisitor {
@@ -559,7 +622,11 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
       return true;
     }
   };
-  const bool ok = walk_range<Prune::Keep>(old, 0, page_round_up(sz), sharer);
+  const bool ok = walk_range<Prune::Keep>(old, 0, page_round_up(sz), sharer) && !sharer.failed;
+  new_stats.resident += sharer.mapped;
+  new_stats.zero_mapped += sharer.zero;
+  new_stats.shared += sharer.cow;
+  old_stats.shared += sharer.weakened;
   if (!ok) {
     if (sharer.failed_at > 0) {
       uvmunmap(new_pt, VirtAddr(0), sharer.failed_at / kPageSize, Free::Yes, new_stats);
@@ -567,7 +634,7 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
       walk_range<Prune::Keep>(old, 0, sharer.failed_at, restorer);
     }
   }
-  if (sharer.weakened)
+  if (sharer.weakened > 0)
     arch::sfence_vma(); // the parent's TLB may hold writable entries for pages now COW
   if (!ok)
     return Error::NoMemory;
@@ -624,16 +691,14 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
     void* mem = kzalloc();
     if (mem == nullptr)
       return {FaultResult::OutOfMemory, cause};
-    const bool was_zero = pte->valid(); // ZeroWrite: replaces the zero page
     *pte = Pte::make(PhysAddr::from_ptr(mem), kPrivate);
-    if (was_zero) {
+    if (cause == FaultCause::ZeroWrite) { // it replaced the zero page
       arch::sfence_vma(va);
       stats.zero_mapped--;
       stats.faults_cow++;
       __atomic_fetch_add(&total_cow_faults, 1, __ATOMIC_RELAXED);
     } else {
-      stats.resident++;
-      stats.faults_lazy++;
+      stats.resident++; // faults_lazy(): faults minus the other kinds
     }
     break;
   }
@@ -647,7 +712,7 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
       void* mem = kalloc();
       if (mem == nullptr)
         return {FaultResult::OutOfMemory, cause};
-      memmove(mem, shared.as_ptr(), kPageSize);
+      copy_page(mem, shared.as_ptr());
       *pte = Pte::make(PhysAddr::from_ptr(mem), flags);
       arch::sfence_vma(va);
       kfree(shared.as_ptr()); // after the copy: the last sharer may now take it over

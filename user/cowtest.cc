@@ -4,7 +4,8 @@
 //   cowtest NAME     one check; `cowtest -l` lists the names
 //
 // The first four are upstream xv6's cowtest (simple, three, file) plus a nested-fork check; the
-// rest read memstat's counters to show what fork and each write fault take. Each check runs in a
+// rest read memstat's counters to show what fork and each write fault take, and what forkcopy
+// (xv6's copying fork) takes instead. Each check runs in a
 // forked child and the parent prints `test NAME: OK` or `test NAME: FAILED`. The run ends with the
 // free-page check (no page lost over the run) and exactly `ALL TESTS PASSED` or
 // `SOME TESTS FAILED`. They pass whether the kernel was built lazy or eager by default.
@@ -362,6 +363,39 @@ void test_cowoom() {
          static_cast<long>(m0.free_pages - m1.free_pages), 0);
 }
 
+// forkcopy (xv6's fork, the benchmark's baseline) gives the child its own copy of every page at
+// once: it takes a page per page the child maps (the zero page aside), and nothing becomes COW.
+void test_forkcopy() {
+  constexpr uint64 kPages = 256;
+  char* p = touched(kPages);
+  int go[2];
+  if (pipe(go) != 0)
+    die("pipe failed");
+  settle();
+  const struct memstat before = stat_of(0);
+  int pid = forkcopy();
+  if (pid < 0)
+    die("forkcopy failed");
+  if (pid == 0) {
+    char c;
+    exit(read(go[0], &c, 1) == 1 && p[(kPages - 1) * kPage] == static_cast<char>(kPages) ? 0 : 1);
+  }
+  sleep(2); // the child blocks in read()
+  const struct memstat parent = stat_of(0);
+  const struct memstat child = stat_of(pid);
+  const uint64 taken = before.free_pages - parent.free_pages;
+  printf("  forkcopy of %lu resident pages: %lu pages taken\n", parent.resident, taken);
+  expect_true("pages taken below the child's pages and page tables",
+              taken >= child.resident - child.zero_mapped + child.ptpages);
+  expect("child's COW pages", static_cast<long>(child.shared), 0);
+  expect_true("forkcopy made parent pages COW", parent.shared <= before.shared);
+  if (write(go[1], "x", 1) != 1)
+    die("write to the pipe failed");
+  expect("child's exit status (its copy intact)", wait_status(), 0);
+  expect("free pages after the child exited, minus before",
+         static_cast<long>(stat_of(0).free_pages - before.free_pages), 0);
+}
+
 // vmprint's marks: after fork the child's page table (kpgtbl) shows a written page as " cow" and
 // a page only read as " zero"; the harness checks the lines for the two addresses printed here.
 void test_marks() {
@@ -391,7 +425,7 @@ struct Test {
 constexpr Test kTests[] = {
     {"simple", test_simple},     {"three", test_three},         {"file", test_file},
     {"forkfork", test_forkfork}, {"forkpages", test_forkpages}, {"cowwrite", test_cowwrite},
-    {"cowoom", test_cowoom},     {"marks", test_marks},
+    {"cowoom", test_cowoom},     {"marks", test_marks},         {"forkcopy", test_forkcopy},
 };
 
 // Runs t in a child; true if it passed (exit status 0).
