@@ -14,46 +14,11 @@
 #include "kernel/memstat.h"
 #include "kernel/riscv.h"
 #include "user/user.h"
+#include "user/checks.h"
 
 namespace {
 
 constexpr uint64 kPage = PGSIZE;
-
-int failures; // checks failed in the current test process
-
-// The figures of pid (0: the caller). Failing to get them ends the test.
-struct memstat stat_of(int pid) {
-  struct memstat ms;
-  if (memstat(pid, &ms) < 0) {
-    printf("  memstat(%d) failed\n", pid);
-    exit(1);
-  }
-  return ms;
-}
-
-// Ends the test process: a step the rest of the test depends on did not work.
-[[noreturn]] void die(const char* what) {
-  printf("  FAILED: %s\n", what);
-  exit(1);
-}
-
-// Prints one figure and whether it is the expected one; a mismatch fails the test.
-void expect(const char* what, long got, long want) {
-  if (got == want) {
-    printf("  %s: %ld\n", what, got);
-  } else {
-    printf("  %s: %ld, expected %ld  <-- FAILED\n", what, got, want);
-    failures++;
-  }
-}
-
-// A condition without a figure.
-void expect_true(const char* what, bool ok) {
-  if (!ok) {
-    printf("  %s  <-- FAILED\n", what);
-    failures++;
-  }
-}
 
 // The pages the allocator manages: the "RAM" the upstream checks take fractions of.
 uint64 ram_bytes() {
@@ -418,33 +383,11 @@ void test_marks() {
 
 // ---- the runner ---------------------------------------------------------------------------------
 
-struct Test {
-  const char* name;
-  void (*fn)();
-};
 constexpr Test kTests[] = {
     {"simple", test_simple},     {"three", test_three},         {"file", test_file},
     {"forkfork", test_forkfork}, {"forkpages", test_forkpages}, {"cowwrite", test_cowwrite},
     {"cowoom", test_cowoom},     {"marks", test_marks},         {"forkcopy", test_forkcopy},
 };
-
-// Runs t in a child; true if it passed (exit status 0).
-bool run(const Test& t) {
-  printf("test %s: start\n", t.name);
-  int pid = fork();
-  if (pid < 0) {
-    printf("test %s: FAILED (fork)\n", t.name);
-    return false;
-  }
-  if (pid == 0) {
-    failures = 0;
-    t.fn();
-    exit(failures == 0 ? 0 : 1);
-  }
-  int st = wait_status();
-  printf("test %s: %s\n", t.name, st == 0 ? "OK" : "FAILED");
-  return st == 0;
-}
 
 } // namespace
 
@@ -460,7 +403,7 @@ int main(int argc, char** argv) {
     if (argc == 2 && strcmp(argv[1], t.name) != 0)
       continue;
     ran++;
-    if (!run(t))
+    if (!run_test(t))
       failed++;
   }
   if (ran == 0) {

@@ -20,6 +20,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "user/user.h"
+#include "user/checks.h"
 
 namespace {
 
@@ -61,42 +62,6 @@ char peek(uint64 va) {
 // The byte the sparse pattern stores in its i-th touched page: never 0.
 char pattern(uint64 i) {
   return static_cast<char>(1 + i % 251);
-}
-
-int failures; // checks failed in the current test process
-
-// The caller's figures (memstat of pid 0). Failing to get them ends the test.
-struct memstat self_stat() {
-  struct memstat ms;
-  if (memstat(0, &ms) < 0) {
-    printf("  memstat(0) failed\n");
-    exit(1);
-  }
-  return ms;
-}
-
-// Ends the test process: a step the rest of the test depends on did not work.
-[[noreturn]] void die(const char* what) {
-  printf("  FAILED: %s\n", what);
-  exit(1);
-}
-
-// Prints one figure and whether it is the expected one; a mismatch fails the test.
-void expect(const char* what, long got, long want) {
-  if (got == want) {
-    printf("  %s: %ld\n", what, got);
-  } else {
-    printf("  %s: %ld, expected %ld  <-- FAILED\n", what, got, want);
-    failures++;
-  }
-}
-
-// A condition without a figure.
-void expect_true(const char* what, bool ok) {
-  if (!ok) {
-    printf("  %s  <-- FAILED\n", what);
-    failures++;
-  }
 }
 
 // sbrk in pieces of at most 1 GiB (its argument is an int). Returns the old break, or 0 when a
@@ -924,10 +889,6 @@ void test_default() {
 
 // ---- the runner ---------------------------------------------------------------------------------
 
-struct Test {
-  const char* name;
-  void (*fn)();
-};
 constexpr Test kTests[] = {
     {"sparse", test_sparse},
     {"zeroread", test_zeroread},
@@ -945,26 +906,6 @@ constexpr Test kTests[] = {
     {"default", test_default},
 };
 constexpr Test kDemo = {"demo", test_demo};
-
-// Runs one test in a child process; true if it passed.
-bool run(const Test& t) {
-  printf("test %s: start\n", t.name);
-  int pid = fork();
-  if (pid < 0) {
-    printf("test %s: FAILED (fork)\n", t.name);
-    return false;
-  }
-  if (pid == 0) {
-    failures = 0;
-    t.fn();
-    exit(failures == 0 ? 0 : 1);
-  }
-  int status = 0;
-  wait(&status);
-  bool ok = status == 0;
-  printf("test %s: %s\n", t.name, ok ? "OK" : "FAILED");
-  return ok;
-}
 
 // The stack guard: the first page below the stack pointer's page that pgpte does not show (it is
 // mapped without PTE_U) above a user page (the data below it).
@@ -1027,10 +968,10 @@ int main(int argc, char** argv) {
   printf("lazytest: %lu free pages of %lu\n", start.free_pages, start.total_pages);
   int failed = 0;
   if (only == nullptr ? demo : strcmp(only, kDemo.name) == 0)
-    failed += !run(kDemo);
+    failed += !run_test(kDemo);
   for (const Test& t : kTests) {
     if (only == nullptr || strcmp(only, t.name) == 0)
-      failed += !run(t);
+      failed += !run_test(t);
   }
   // No page may be lost over the run.
   struct memstat end = self_stat();

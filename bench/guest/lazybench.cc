@@ -537,9 +537,21 @@ constexpr uint64 kReadMostlyMib = 64;        // the read-mostly workload's regio
 constexpr uint64 kReadMostlyWriteEvery = 64; // it writes one page in this many
 
 // Reads one byte in each listed page (the read twin of touch()).
-__attribute__((noinline)) void read_pages(const char* base, const uint32* idx, uint64 n) {
+__attribute__((noinline)) void read_pages(char* base, const uint32* idx, uint64 n) {
   for (uint64 i = 0; i < n; i++)
     (void)*reinterpret_cast<const volatile char*>(base + (static_cast<uint64>(idx[i]) * kPageSize));
+}
+
+// Runs pass over the first kCowFaultPages pages of base twice (after a tick if A=1) and adds
+// pages=, the first pass's window touch_* and the second's base_* to l.
+void two_passes(Line& l, char* base, void (*pass)(char*, const uint32*, uint64)) {
+  align();
+  Counters c0 = now();
+  pass(base, page_index, kCowFaultPages);
+  Counters c1 = now();
+  pass(base, page_index, kCowFaultPages);
+  Counters c2 = now();
+  l.kv("pages", kCowFaultPages).window("touch", since(c0, c1)).window("base", since(c1, c2));
 }
 
 // fork (or forkcopy) + wait of this process holding size_mib of touched heap; the child exits at
@@ -610,19 +622,13 @@ void cow_faults(bool own, int rep) {
   };
   if (own)
     release();
-  align();
-  Counters c0 = now();
-  touch(base, page_index, kCowFaultPages);
-  Counters c1 = now();
-  touch(base, page_index, kCowFaultPages);
-  Counters c2 = now();
-  if (!own)
-    release();
-  sys_sbrk(-n, SBRK_EAGER);
   Line l("RESULT");
   start_result(l, "cowfault");
   l.kv("case", own ? "own" : "copy").kv("rep", static_cast<uint64>(rep));
-  l.kv("pages", kCowFaultPages).window("touch", since(c0, c1)).window("base", since(c1, c2));
+  two_passes(l, base, touch);
+  if (!own)
+    release();
+  sys_sbrk(-n, SBRK_EAGER);
   l.emit();
 }
 
@@ -633,17 +639,12 @@ void zero_faults(int rep) {
   if (base == SBRK_ERROR)
     return;
   fill_pages(kCowFaultPages, 1, false, 0);
-  align();
-  Counters c0 = now();
-  read_pages(base, page_index, kCowFaultPages);
-  Counters c1 = now();
-  read_pages(base, page_index, kCowFaultPages);
-  Counters c2 = now();
-  sys_sbrk(-n, SBRK_LAZY);
   Line l("RESULT");
   start_result(l, "zerofault");
-  l.kv("rep", static_cast<uint64>(rep)).kv("pages", kCowFaultPages);
-  l.window("touch", since(c0, c1)).window("base", since(c1, c2)).emit();
+  l.kv("rep", static_cast<uint64>(rep));
+  two_passes(l, base, read_pages);
+  sys_sbrk(-n, SBRK_LAZY);
+  l.emit();
 }
 
 // A read-mostly sparse workload: reads every page of a fresh kReadMostlyMib lazy region, writes
