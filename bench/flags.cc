@@ -289,6 +289,9 @@ std::vector<std::string> guest_commands(const Options& o, bool icount) {
                        " O=" + orders + " P=" + policies + " R=" + std::to_string(reps) +
                        " X=" + std::to_string(o.seed) + align);
   }
+  // Copy-on-write: fork + wait (COW and copying) of 1, 16, 64 MiB heaps, COW and zero-page faults,
+  // a read-mostly workload.
+  commands.push_back("lazybench cow R=" + std::to_string(o.path_reps) + align);
   return commands;
 }
 

@@ -423,7 +423,7 @@ TEST(Flags, GuestCommandsFitTheConsoleLine) {
                             &o, &error));
   for (bool icount : {true, false}) {
     auto cmds = guest_commands(o, icount);
-    ASSERT_EQ(cmds.size(), 9u);
+    ASSERT_EQ(cmds.size(), 10u); // paths, 8 sizes, cow
     for (const auto& c : cmds)
       EXPECT_LT(c.size(), 127u) << c;
   }
@@ -432,6 +432,7 @@ TEST(Flags, GuestCommandsFitTheConsoleLine) {
   EXPECT_EQ(cmds[0], "lazybench check paths S=1,1024 R=5 N=1000 E=10 A=1");
   EXPECT_EQ(cmds[1], "lazybench S=1 K=1,8,64,512 O=s P=le R=1 X=42 A=1");
   EXPECT_EQ(cmds[2], "lazybench S=1024 K=1,8,64,512 O=s P=l R=1 X=42 A=1");
+  EXPECT_EQ(cmds[3], "lazybench cow R=5 A=1");
   // Wall clock: one repeat per workload per round (rounds give the repeats), no tick alignment.
   EXPECT_EQ(guest_commands(o, false)[0], "lazybench check paths S=1,1024 R=5 N=1000 E=10");
   EXPECT_EQ(guest_commands(o, false)[1], "lazybench S=1 K=1,8,64,512 O=s P=le R=1 X=42");

@@ -105,6 +105,37 @@ void target_table(std::ostringstream& md, const std::vector<TargetRow>& rows,
   md << "\n";
 }
 
+// The copy-on-write section: its targets, fork + wait per heap size (COW and copying), and the
+// read-mostly sparse workload (shared kernel, -icount).
+void render_cow(std::ostringstream& md, const ReportInput& in) {
+  md << "## Copy-on-write fork and the zero page, shared kernel, -icount\n\n";
+  target_table(md, in.cow_targets, "upstream xv6");
+  const CowFigures& c = in.icount[0]->cow;
+  if (c.fork_cow.empty() && c.fork_copy.empty())
+    return;
+  md << "fork + wait of a process with a touched heap (the child exits at once): `fork` (COW) vs "
+        "`forkcopy` (xv6's copying fork); pages taken by the fork itself.\n\n"
+     << "| heap MiB | COW instr | copying instr | copying / COW | COW pages taken | copying pages "
+        "taken |\n|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& [size, cow] : c.fork_cow) {
+    auto copy = c.fork_copy.find(size);
+    const bool has_copy = copy != c.fork_copy.end();
+    md << "| " << size << " | " << format_number(cow.instr) << " | "
+       << (has_copy ? format_number(copy->second.instr) : "–") << " | "
+       << (has_copy && cow.instr > 0 ? format_number(copy->second.instr / cow.instr, 1) : "–")
+       << " | " << cow.taken << " | " << (has_copy ? std::to_string(copy->second.taken) : "–")
+       << " |\n";
+  }
+  md << "\n";
+  if (const auto& rm = c.read_mostly) {
+    md << "Read-mostly sparse workload: a fresh " << rm->size_mib << " MiB lazy region, every page "
+       << "read (" << rm->reads << "), one in 64 written (" << rm->writes << "): " << rm->resident
+       << " pages resident, of which " << rm->zero_mapped << " map the zero page; " << rm->taken
+       << " free pages taken (" << rm->ptpages
+       << " of them page-table pages). Without the zero page every read page would take one.\n\n";
+  }
+}
+
 } // namespace
 
 std::string format_number(double v, int decimals) {
@@ -231,6 +262,8 @@ std::string render_markdown(const ReportInput& in) {
      << "Guest instructions under `-icount shift=0`, 1 hart. Upstream xv6 (2025) was measured the "
         "same way (figures from docs/design.md).\n\n";
   target_table(md, in.targets, "upstream xv6");
+
+  render_cow(md, in);
 
   md << "## Kernel paths\n\n"
      << "| path | shared instr | isolated instr | shared -icount ns | shared wall ns | isolated "

@@ -17,6 +17,7 @@ struct ReportInput {
   std::vector<TargetRow> targets;      // docs/design.md's, on the shared kernel under -icount
   std::vector<TargetRow> trap_targets; // evaluate_trap_targets
   std::vector<TargetRow> exec_targets; // evaluate_exec_targets
+  std::vector<TargetRow> cow_targets;  // evaluate_cow_targets
   std::vector<Invariant> invariants;
   std::string plot_file;              // PNG basename next to the markdown, "" if none
   std::string plot_note;              // why there is no plot, if there is none

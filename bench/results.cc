@@ -75,6 +75,92 @@ double pick_workload(Mode mode, const std::vector<double>& v) {
   return mode == Mode::Icount ? mean(v) : median(v);
 }
 
+// The copy-on-write RESULT kinds (`lazybench cow`).
+bool is_cow_kind(const std::string& kind) {
+  return kind == "forkwait" || kind == "cowfault" || kind == "zerofault" || kind == "readmostly";
+}
+
+// Fills out from the copy-on-write records; instr_of/ns_of turn a window into figures (counter
+// overhead removed). Fails on a record missing a field its kind requires.
+template <typename InstrOf, typename NsOf>
+bool aggregate_cow(const std::vector<const Record*>& records, Mode mode, InstrOf instr_of,
+                   NsOf ns_of, CowFigures* out, std::string* error) {
+  struct Samples {
+    std::vector<double> instr, ns;
+  };
+  std::map<std::pair<std::string, uint64_t>, Samples> forks; // (how, size)
+  std::map<std::string, Samples> faults;                     // copy, own, zero
+  for (const Record* r : records) {
+    if (r->kind == "readmostly") {
+      ReadMostly m;
+      if (!need_num(*r, "size_mib", &m.size_mib, error) ||
+          !need_num(*r, "pages", &m.pages, error) || !need_num(*r, "reads", &m.reads, error) ||
+          !need_num(*r, "writes", &m.writes, error) ||
+          !need_num(*r, "resident", &m.resident, error) ||
+          !need_num(*r, "zero_mapped", &m.zero_mapped, error) ||
+          !need_num(*r, "taken", &m.taken, error) || !need_num(*r, "ptpages", &m.ptpages, error)) {
+        return false;
+      }
+      out->read_mostly = m;
+      continue;
+    }
+    if (r->kind == "forkwait") {
+      std::string how;
+      uint64_t size = 0;
+      if (!need_str(*r, "how", &how, error) || !need_num(*r, "size_mib", &size, error))
+        return false;
+      if (r->str("status") != "ok")
+        continue; // no memory for the heap or the copy: no figure
+      Window f, w;
+      ForkFigures ff;
+      if (!window_of(*r, "fork", &f, error) || !window_of(*r, "wait", &w, error) ||
+          !need_num(*r, "taken", &ff.taken, error) ||
+          !need_num(*r, "child_ptpages", &ff.child_ptpages, error) ||
+          !need_num(*r, "parent_cow", &ff.parent_cow, error)) {
+        return false;
+      }
+      auto& s = forks[{how, size}];
+      s.instr.push_back(instr_of(f) + instr_of(w));
+      s.ns.push_back(ns_of(f) + ns_of(w));
+      auto& by_size = how == "copy" ? out->fork_copy : out->fork_cow;
+      if (by_size.count(size) == 0)
+        by_size[size] = ff;
+      continue;
+    }
+    // cowfault, zerofault: first pass minus second, per page.
+    uint64_t pages = 0;
+    Window t, b;
+    if (!need_num(*r, "pages", &pages, error) || !window_of(*r, "touch", &t, error) ||
+        !window_of(*r, "base", &b, error)) {
+      return false;
+    }
+    if (pages == 0) {
+      *error = "RESULT kind=" + r->kind + " with pages=0";
+      return false;
+    }
+    const std::string which = r->kind == "zerofault" ? "zero" : r->str("case");
+    const double n = static_cast<double>(pages);
+    faults[which].instr.push_back((instr_of(t) - instr_of(b)) / n);
+    faults[which].ns.push_back((ns_of(t) - ns_of(b)) / n);
+  }
+  for (auto& [key, s] : forks) {
+    auto& f = (key.first == "copy" ? out->fork_copy : out->fork_cow)[key.second];
+    f.instr = pick_path(mode, s.instr);
+    f.ns = pick_path(mode, s.ns);
+  }
+  auto set = [&](const std::string& which, std::optional<double>* instr,
+                 std::optional<double>* ns) {
+    if (auto it = faults.find(which); it != faults.end()) {
+      *instr = pick_path(mode, it->second.instr);
+      *ns = pick_path(mode, it->second.ns);
+    }
+  };
+  set("copy", &out->fault_copy_instr, &out->fault_copy_ns);
+  set("own", &out->fault_own_instr, &out->fault_own_ns);
+  set("zero", &out->zero_instr, &out->zero_ns);
+  return true;
+}
+
 int64_t diff(uint64_t after, uint64_t before) {
   return static_cast<int64_t>(after) - static_cast<int64_t>(before);
 }
@@ -313,6 +399,7 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
   std::vector<const Record*> checks;
   std::map<uint64_t, std::vector<double>> sbrk_i, sbrk_n, shrink_i, shrink_n;
   std::map<WorkloadKey, std::vector<const Record*>> by_key;
+  std::vector<const Record*> cow_records;
 
   for (const Record& r : run.records) {
     if (r.kind == "null")
@@ -379,6 +466,10 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
       by_key[key].push_back(&r);
       continue;
     }
+    if (is_cow_kind(r.kind)) {
+      cow_records.push_back(&r);
+      continue;
+    }
     *error = "unknown RESULT kind '" + r.kind + "'";
     return false;
   }
@@ -400,6 +491,9 @@ bool aggregate(const GuestOutput& run, Mode mode, Figures* out, std::string* err
         break;
     }
   }
+
+  if (!aggregate_cow(cow_records, mode, instr_of, ns_of, &out->cow, error))
+    return false;
 
   if (!getpid_i.empty()) {
     out->paths.getpid_instr = pick_path(mode, getpid_i);
@@ -965,6 +1059,72 @@ std::optional<Ratios> lazy_eager_ratios(const Figures& f, const WorkloadFigures&
   r.resident = er > 0 ? static_cast<double>(lazy.resident_delta + lazy.ptpages_delta) / er : 0;
   r.time = e->workload_ns > 0 ? lazy.workload_ns / e->workload_ns : 0;
   return r;
+}
+
+// Copy-on-write targets (docs/design.md): see results.h.
+std::vector<TargetRow> evaluate_cow_targets(const Figures& f) {
+  std::vector<TargetRow> rows;
+  const CowFigures& c = f.cow;
+  constexpr uint64_t kSize = 64;
+  {
+    TargetRow row{"cow_fork_64M",
+                  "fork + wait, 64 MiB touched heap: copying / COW instructions",
+                  "",
+                  {},
+                  {},
+                  "≥ 20",
+                  "",
+                  Verdict::NotMeasured};
+    auto cow = c.fork_cow.find(kSize);
+    auto copy = c.fork_copy.find(kSize);
+    if (cow != c.fork_cow.end() && copy != c.fork_copy.end() && cow->second.instr > 0) {
+      row.instr = cow->second.instr;
+      row.ns = cow->second.ns;
+      row.ratio = copy->second.instr / cow->second.instr;
+      row.source = "COW " + format_number(cow->second.instr) + ", copying " +
+                   format_number(copy->second.instr) + " instr";
+      row.verdict = *row.ratio >= 20 ? Verdict::Met : Verdict::Miss;
+    } else {
+      row.source = "needs `lazybench cow` with both forks of 64 MiB";
+    }
+    rows.push_back(row);
+  }
+  {
+    TargetRow row{"cow_fork_pages_64M",
+                  "COW fork of a 64 MiB touched heap allocates only page-table pages",
+                  "",
+                  {},
+                  {},
+                  "taken = child's page tables + trap frame + parent's COW copies",
+                  "",
+                  Verdict::NotMeasured};
+    if (auto cow = c.fork_cow.find(kSize); cow != c.fork_cow.end()) {
+      const ForkFigures& ff = cow->second;
+      const uint64_t want = ff.child_ptpages + 1 + ff.parent_cow;
+      row.instr = static_cast<double>(ff.taken);
+      row.source = std::to_string(ff.taken) + " pages taken; " + std::to_string(ff.child_ptpages) +
+                   " page-table pages + 1 + " + std::to_string(ff.parent_cow) + " COW copies";
+      if (auto copy = c.fork_copy.find(kSize); copy != c.fork_copy.end())
+        row.source += "; copying fork took " + std::to_string(copy->second.taken);
+      row.verdict = ff.taken == want ? Verdict::Met : Verdict::Miss;
+    }
+    rows.push_back(row);
+  }
+  auto fault_row = [&](const char* id, const char* path, const char* source,
+                       std::optional<double> instr, std::optional<double> ns, double limit,
+                       const char* goal) {
+    TargetRow row{id, path, source, instr, ns, goal, "", at_most(instr, limit)};
+    rows.push_back(row);
+  };
+  fault_row("cow_fault_copy", "COW write fault, page shared with a live child (copies it)",
+            "256 pages, first minus second write, per page", c.fault_copy_instr, c.fault_copy_ns,
+            1000, "≤ 1,000");
+  fault_row("cow_fault_own", "COW write fault, no other sharer left (taken over, no copy)",
+            "256 pages, first minus second write, per page", c.fault_own_instr, c.fault_own_ns,
+            1000, "≤ 1,000");
+  fault_row("zero_fault", "zero-page read fault (untouched page read)",
+            "256 pages, first minus second read, per page", c.zero_instr, c.zero_ns, 300, "≤ 300");
+  return rows;
 }
 
 } // namespace lazyv6::bench

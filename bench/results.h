@@ -123,12 +123,32 @@ struct CounterCheck {
   std::string summary; // one line, for the report
 };
 
+// Copy-on-write (`lazybench cow`). Instructions are meaningful only under icount.
+struct ForkFigures {        // one fork (or forkcopy) + wait of a process with a touched heap
+  double instr = 0, ns = 0; // fork in the parent + wait (the child runs, exits, is freed)
+  uint64_t taken = 0;       // free pages the fork took (first repeat), the parent's COW copies in
+  uint64_t child_ptpages = 0, parent_cow = 0; // the child's page-table pages; those COW copies
+};
+struct ReadMostly { // memstat deltas: every page of a fresh lazy region read, one in 64 written
+  uint64_t size_mib = 0, pages = 0, reads = 0, writes = 0;
+  uint64_t resident = 0, zero_mapped = 0, taken = 0, ptpages = 0;
+};
+struct CowFigures {
+  std::map<uint64_t, ForkFigures> fork_cow, fork_copy; // by heap size in MiB
+  // Per page, first minus second pass: a write to a COW page shared with a live child (copy) or
+  // no longer shared (own: taken over), and a read of an untouched page (maps the zero page).
+  std::optional<double> fault_copy_instr, fault_copy_ns, fault_own_instr, fault_own_ns;
+  std::optional<double> zero_instr, zero_ns;
+  std::optional<ReadMostly> read_mostly;
+};
+
 struct Figures {
   Mode mode = Mode::Icount;
   double ns_per_tick = 100;               // from BENCH_BEGIN timebase_hz
   std::vector<WorkloadFigures> workloads; // sorted by key
   PathFigures paths;
   CounterCheck check;
+  CowFigures cow;
 
   const WorkloadFigures* find(const WorkloadKey& key) const;
 };
@@ -172,6 +192,11 @@ std::vector<TargetRow> evaluate_trap_targets(const Figures& shared_icount,
 // (shared_wall may be null), all from one run.
 std::vector<TargetRow> evaluate_exec_targets(const Figures& shared_icount,
                                              const Figures* shared_wall);
+// The copy-on-write targets, under -icount on the shared kernel: COW fork + wait of a 64 MiB
+// touched heap takes >= 20x fewer instructions than copying fork, and allocates only page-table
+// pages (and the trap frame); a COW write fault (copy, and taken over) <= 1,000 instructions; a
+// zero-page read fault <= 300.
+std::vector<TargetRow> evaluate_cow_targets(const Figures& icount);
 
 // Eager `sbrk` per page (instructions, ns): the mean over the largest eager size's workloads.
 struct EagerPage {

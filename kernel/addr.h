@@ -76,7 +76,9 @@ private:
   uint64 v_ = 0;
 };
 
-// The architectural PTE bits (V R W X U G A D are bits 0..7).
+// The architectural PTE bits (V R W X U G A D are bits 0..7), and the two bits (8, 9: RSW) the
+// hardware ignores, which mark user leaves for the fault handler (docs/design.md, "Copy-on-write
+// fork and the zero page").
 enum class PteFlag : uint64 {
   None = 0,
   V = PTE_V,
@@ -87,6 +89,8 @@ enum class PteFlag : uint64 {
   G = PTE_G,
   A = PTE_A,
   D = PTE_D,
+  Cow = 1ull << 8,  // a page fork shared, W cleared: a write copies it (or takes it over if alone)
+  Zero = 1ull << 9, // the shared zero page, read-only: a write maps a private zeroed page
 };
 [[nodiscard]] constexpr PteFlag operator|(PteFlag a, PteFlag b) {
   return static_cast<PteFlag>(static_cast<uint64>(a) | static_cast<uint64>(b));

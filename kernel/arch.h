@@ -99,9 +99,6 @@ inline void sfence_vma(VirtAddr va) {
   return x;
 }
 inline constexpr uint64 kTimebaseHz = 10'000'000;
-[[nodiscard]] constexpr uint64 ticks_to_ns(uint64 t) {
-  return t * (1'000'000'000 / kTimebaseHz);
-}
 
 // The timer interrupt's period in timebase ticks: 0.1 s, as xv6. start() arms the first
 // interrupt, clockintr() each next one.

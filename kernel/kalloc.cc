@@ -2,6 +2,11 @@
 // themselves. A global list under kmem.lock, and in front of it a small cache per hart, so the
 // common kalloc()/ kfree() (a lazy fault, an eager sbrk page, a shrink) costs a few instructions
 // instead of a contended spinlock. Free pages = global list + every hart's cache, exactly.
+//
+// Every managed page has a reference count, kept as the number of sharers beyond the first (in a
+// table kinit() places in the first pages it manages), so that kalloc() need not write it: a page
+// kalloc() returns has 0 (one user), kref_inc() adds a sharer (copy-on-write fork), and kfree()
+// drops one, freeing the page only when none is left beyond the caller.
 #include "kernel/kalloc.h"
 
 #include "kernel/addr.h"
@@ -126,13 +131,23 @@ void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
 // One past the last page (direct-map address of the end of RAM), set once by kinit.
 constinit uint64 ram_end_va = 0;
 
-// The first page kinit() puts on the free list: the first after the kernel image.
-uint64 first_page() {
+// A page is mapped by at most one PTE per process (a process never maps one physical page at two
+// addresses), and the kernel keeps no reference of its own to a user page, so a count never
+// exceeds NPROC (zombies included: a slot is freed only after its memory). One byte would hold
+// that; four cost 0.1% of RAM and make every update one amoadd.w/amoswap instead of an LR/SC loop
+// on a masked word (RV64A has no byte or halfword AMOs), which fork pays once per page.
+static_assert(NPROC < (1ull << 32) - 1, "a page's reference count must fit in a PageRefCount");
+
+// The first page after the kernel image, where the reference counts start.
+uint64 image_end() {
   return page_round_up(reinterpret_cast<uint64>(end));
 }
-// One past the last page the allocator manages.
-uint64 last_page_end() {
-  return ram_end_va;
+// The first page kinit() puts on the free list, the first after the reference counts; set once.
+constinit uint64 first_page = 0;
+// Panics unless a (a direct-map address) is a page kalloc() can have returned.
+void check_page(uint64 a, const char* who) {
+  if ((a & (kPageSize - 1)) != 0 || a < first_page || a >= ram_end_va)
+    panic("%s: bad page %p", who, reinterpret_cast<void*>(a));
 }
 
 // Zeroes one page: four cbo.zero blocks per iteration when the machine has Zicboz (QEMU 7.2 does
@@ -168,14 +183,23 @@ void zero_page(void* page) {
 
 } // namespace
 
-// Puts every page from the end of the kernel image to ram_end on the global free list (the
-// harts' caches start empty). Hart 0, once, before any kalloc(). Takes kmem.lock.
+constinit PageRefCount* kpage_refs = nullptr;
+constinit uint64 kpage_refs_base = 0;
+
+// Places the reference counts (all 0) after the kernel image, then puts every page from there to
+// ram_end on the global free list (the harts' caches start empty). Hart 0, once, before any
+// kalloc(). Takes kmem.lock.
 void kinit(PhysAddr ram_end) {
   ram_end_va = reinterpret_cast<uint64>(ram_end.page_base().as_ptr());
-  uint64 pa = first_page();
+  kpage_refs = reinterpret_cast<PageRefCount*>(image_end());
+  kpage_refs_base = PhysAddr::from_ptr(kpage_refs).raw();
+  first_page =
+      image_end() + page_round_up((ram_end_va - image_end()) / kPageSize * sizeof(PageRefCount));
+  uint64 pa = first_page;
+  memset(kpage_refs, 0, pa - image_end());
   SpinGuard guard(kmem.lock);
   // Push in descending order so kalloc() hands out low addresses first.
-  for (uint64 a = last_page_end() - kPageSize; a >= pa; a -= kPageSize) {
+  for (uint64 a = ram_end_va - kPageSize; a >= pa; a -= kPageSize) {
     Run* r = reinterpret_cast<Run*>(a);
     r->next = kmem.freelist;
     kmem.freelist = r;
@@ -184,13 +208,15 @@ void kinit(PhysAddr ram_end) {
   kmem.total = kmem.nfree;
 }
 
-// Returns the page at pa to this hart's cache (junk-filled if kJunkFill), moving a batch to
-// the global list when the cache is full. Panics on an address kalloc() cannot have returned.
-// Takes this hart's cache lock (and kmem.lock when draining) with interrupts off.
+// Drops one reference to the page at pa; the last one returns it to this hart's cache
+// (junk-filled if kJunkFill), moving a batch to the global list when the cache is full. Panics on
+// an address kalloc() cannot have returned. Takes this hart's
+// cache lock (and kmem.lock when draining) with interrupts off.
 void kfree(void* pa) {
   uint64 a = reinterpret_cast<uint64>(pa);
-  if ((a & (kPageSize - 1)) != 0 || a < first_page() || a >= last_page_end())
-    panic("kfree: bad page %p", pa);
+  check_page(a, "kfree");
+  if (kref_drop_shared(PhysAddr::from_ptr(pa)))
+    return; // another sharer keeps the page
   if constexpr (kJunkFill)
     memset(pa, 1, kPageSize);
   Run* r = static_cast<Run*>(pa);
@@ -242,6 +268,53 @@ void* kzalloc() {
   if (p != nullptr)
     zero_page(p);
   return p;
+}
+
+// Copies the page at src to dst: 512 loads and 512 stores, unrolled (no loop), 8 registers at a
+// time over each half of the page (a load's or store's offset reaches 2047 bytes). A COW fault's
+// copy and forkcopy's.
+void copy_page(void* dst, const void* src) {
+  char* d = static_cast<char*>(dst);
+  const char* s = static_cast<const char*>(src);
+  asm volatile(".set copy_page_off, 0\n"
+               ".rept 32\n"
+               "ld t0, copy_page_off+0(%1)\n"
+               "ld t1, copy_page_off+8(%1)\n"
+               "ld t2, copy_page_off+16(%1)\n"
+               "ld t3, copy_page_off+24(%1)\n"
+               "ld t4, copy_page_off+32(%1)\n"
+               "ld t5, copy_page_off+40(%1)\n"
+               "ld t6, copy_page_off+48(%1)\n"
+               "ld a7, copy_page_off+56(%1)\n"
+               "sd t0, copy_page_off+0(%0)\n"
+               "sd t1, copy_page_off+8(%0)\n"
+               "sd t2, copy_page_off+16(%0)\n"
+               "sd t3, copy_page_off+24(%0)\n"
+               "sd t4, copy_page_off+32(%0)\n"
+               "sd t5, copy_page_off+40(%0)\n"
+               "sd t6, copy_page_off+48(%0)\n"
+               "sd a7, copy_page_off+56(%0)\n"
+               "ld t0, copy_page_off+0(%3)\n"
+               "ld t1, copy_page_off+8(%3)\n"
+               "ld t2, copy_page_off+16(%3)\n"
+               "ld t3, copy_page_off+24(%3)\n"
+               "ld t4, copy_page_off+32(%3)\n"
+               "ld t5, copy_page_off+40(%3)\n"
+               "ld t6, copy_page_off+48(%3)\n"
+               "ld a7, copy_page_off+56(%3)\n"
+               "sd t0, copy_page_off+0(%2)\n"
+               "sd t1, copy_page_off+8(%2)\n"
+               "sd t2, copy_page_off+16(%2)\n"
+               "sd t3, copy_page_off+24(%2)\n"
+               "sd t4, copy_page_off+32(%2)\n"
+               "sd t5, copy_page_off+40(%2)\n"
+               "sd t6, copy_page_off+48(%2)\n"
+               "sd a7, copy_page_off+56(%2)\n"
+               ".set copy_page_off, copy_page_off + 64\n"
+               ".endr\n"
+               :
+               : "r"(d), "r"(s), "r"(d + kPageSize / 2), "r"(s + kPageSize / 2)
+               : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "a7", "memory");
 }
 
 // Free pages: the global list, every hart's cache and the retired page-table roots. No locks:

@@ -12,11 +12,49 @@ void kinit(PhysAddr ram_end);
 [[nodiscard]] void* kalloc();
 // Like kalloc() but the page is zero-filled.
 [[nodiscard]] void* kzalloc();
-// Returns a page that kalloc() handed out. Panics on a misaligned or out-of-range address.
+// Drops a reference to a page kalloc() handed out (its count starts at 1); frees it when the last
+// goes. Panics on a misaligned or out-of-range address.
 void kfree(void* pa);
+// Copies one whole page (4096 bytes, both page-aligned, not overlapping).
+void copy_page(void* dst, const void* src);
 // Pages free now, freed page-table roots about to join them (vm_retired_pages) included. A
 // consistent sum even while other harts move pages between the counters it adds up.
 [[nodiscard]] uint64 kfree_pages();
+// ---- Page reference counts (copy-on-write sharing), inline for fork's and unmap's page loops
+//
+// Each page kalloc() manages has a count of its sharers beyond the first (kinit places the table
+// after the kernel image): 0 for a free page and for a page kalloc() just returned, so kalloc()
+// never writes it; kref_inc() adds a sharer, kfree() drops one and frees only an unshared page.
+using PageRefCount = uint32;
+// kpage_refs[i] belongs to the page at physical address kpage_refs_base + i * kPageSize. Set once
+// by kinit.
+extern PageRefCount* kpage_refs;
+extern uint64 kpage_refs_base;
+
+// The sharer count of the managed page at pa (no range check: callers pass pages from user PTEs).
+[[nodiscard]] inline PageRefCount& kref_of(PhysAddr pa) {
+  return kpage_refs[(pa.raw() - kpage_refs_base) >> kPageShift];
+}
+// Adds a reference to an allocated page: one more PTE maps it (copy-on-write fork).
+inline void kref_inc(PhysAddr pa) {
+  __atomic_fetch_add(&kref_of(pa), 1, __ATOMIC_RELAXED);
+}
+// The references to an allocated page now (1: its only user may take it over).
+[[nodiscard]] inline uint64 kref_count(PhysAddr pa) {
+  return 1 + __atomic_load_n(&kref_of(pa), __ATOMIC_ACQUIRE);
+}
+// Drops one reference to the page at pa if another remains: true then (the page stays). False if
+// the caller holds the only one (then it is the caller's to free). Acquire/release: the last user
+// frees the page only after every other sharer is done with it.
+[[nodiscard]] inline bool kref_drop_shared(PhysAddr pa) {
+  PageRefCount& extra = kref_of(pa);
+  for (PageRefCount n = __atomic_load_n(&extra, __ATOMIC_ACQUIRE); n != 0;) {
+    if (__atomic_compare_exchange_n(&extra, &n, n - 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return true;
+  }
+  return false;
+}
+
 // Bracket an update that moves pages between two of the counters kfree_pages() adds (the global
 // list, a hart's cache, the retired roots), so that it never sees the page in both or neither.
 void free_count_begin();

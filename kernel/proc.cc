@@ -305,17 +305,18 @@ void wakeup(void* chan) {
   }
 }
 
-// Creates a child copying the caller's memory, registers, open files, cwd and executable
-// reference; fork returns 0 in the child. Returns the child's pid, or NoSpace (no slot) /
-// NoMemory. Takes wait_lock, then the child's lock, one at a time.
-Result<int> kfork() {
+// Creates a child with the caller's memory (shared copy-on-write, or copied at once for forkcopy:
+// `how`), registers, open files, cwd and executable reference; fork returns 0 in the child.
+// Returns the child's pid, or NoSpace (no slot) / NoMemory. Takes wait_lock, then the child's
+// lock, one at a time.
+Result<int> kfork(ForkCopy how) {
   Proc* p = myproc();
   Proc* np = allocproc();
   if (np == nullptr)
     return Error::NoSpace;
 
-  // Copy the parent's mapped pages; untouched pages stay untouched in the child.
-  if (!uvmcopy(p->pagetable, np->pagetable, p->sz, np->vm).ok()) {
+  // Share the parent's mapped pages copy-on-write; untouched pages stay untouched in the child.
+  if (!uvmcopy(p->pagetable, np->pagetable, p->sz, p->vm, np->vm, how).ok()) {
     SpinGuard guard(np->lock);
     freeproc(np);
     return Error::NoMemory;
@@ -493,7 +494,8 @@ Proc* findproc(int pid) {
   return nullptr;
 }
 
-// Prints every process (pid, state, name, memory counters) for Ctrl-P. Takes no locks, as xv6, so
+// Prints every process (pid, state, name, memory counters; then its COW and zero-page mappings and
+// faults by kind on a second line) for Ctrl-P. Takes no locks, as xv6, so
 // it works on a wedged machine: state is read with a relaxed atomic load and may be stale.
 void procdump() {
   printf("\n");
@@ -504,5 +506,7 @@ void procdump() {
       continue;
     printf("%d %s %s resident %lu pages, ptpages %lu, sz %lu, faults %lu\n", p.pid,
            state_name(state), p.name, p.vm.resident, p.vm.ptpages, p.sz, p.vm.faults);
+    printf("  cow %lu, zero %lu; faults lazy %lu, zero %lu, cow %lu\n", p.vm.shared,
+           p.vm.zero_mapped, p.vm.faults_lazy(), p.vm.faults_zero, p.vm.faults_cow);
   }
 }

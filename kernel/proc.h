@@ -134,7 +134,7 @@ void sleep(void* chan, Spinlock& lk) REQUIRES(lk);
 // Wakes every other process sleeping on chan. Must not be called with any p->lock held.
 void wakeup(void* chan);
 // xv6's fork: creates a child copying the caller; returns the child's pid.
-Result<int> kfork() EXCLUDES(wait_lock);
+Result<int> kfork(ForkCopy how = ForkCopy::Cow) EXCLUDES(wait_lock);
 // xv6's exit: ends the calling process with `status`; never returns.
 [[noreturn]] void kexit(int status) EXCLUDES(wait_lock);
 // xv6's wait: reaps an exited child, its status copied to user `addr`; returns its pid.

@@ -44,6 +44,7 @@ constexpr SyscallTable make_table() {
   t.handler[SYS_pgpte] = sys_pgpte;
   t.handler[SYS_kpgtbl] = sys_kpgtbl;
   t.handler[SYS_memstat] = sys_memstat;
+  t.handler[SYS_forkcopy] = sys_forkcopy;
   t.handler[SYS_execload] = sys_execload;
   return t;
 }

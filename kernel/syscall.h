@@ -28,7 +28,8 @@
 #define SYS_pgpte 22
 #define SYS_kpgtbl 23
 #define SYS_memstat 24
-#define SYS_execload 27 /* 25 and 26 stay invalid (sysfuzz calls them) */
+#define SYS_forkcopy 25
+#define SYS_execload 27 /* 26 stays invalid (sysfuzz calls it) */
 
 /* Second argument of SYS_sbrk. */
 #define SBRK_EAGER 1

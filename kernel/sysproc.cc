@@ -29,6 +29,12 @@ uint64 sys_fork() {
   return to_user(kfork());
 }
 
+// forkcopy(): fork, but the child gets a copy of every page at once (xv6's fork), for measuring
+// what copy-on-write saves (//bench:lazy_vs_eager). As fork().
+uint64 sys_forkcopy() {
+  return to_user(kfork(ForkCopy::Eager));
+}
+
 // exit(status): never returns.
 uint64 sys_exit() {
   kexit(argint(0));
@@ -124,10 +130,15 @@ uint64 sys_memstat() {
   st.resident = p->vm.resident;
   st.ptpages = p->vm.ptpages;
   st.faults = p->vm.faults;
-  st.fault_ns = p->vm.fault_ns;
   st.free_pages = kfree_pages();
   st.total_pages = ktotal_pages();
   st.total_faults = vm_total_faults();
+  st.shared = p->vm.shared;
+  st.zero_mapped = p->vm.zero_mapped;
+  st.faults_lazy = p->vm.faults_lazy();
+  st.faults_zero = p->vm.faults_zero;
+  st.faults_cow = p->vm.faults_cow;
+  st.total_cow_faults = vm_total_cow_faults();
   st.sbrk_eager = kSbrkDefaultEager ? 1 : 0;
   st.faults_file = p->vm.faults_file;
   Proc* me = myproc();

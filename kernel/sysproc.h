@@ -17,3 +17,5 @@ uint64 sys_execload(); // int execload(int eager): this process's exec loading p
 uint64 sys_pgpte();    // uint64 pgpte(void* va): leaf PTE for va, 0 if none
 uint64 sys_kpgtbl();   // int kpgtbl(void): prints the caller's page table
 uint64 sys_memstat();  // int memstat(int pid, struct memstat* st)
+// int forkcopy(void): fork copying every page at once (xv6's fork)
+uint64 sys_forkcopy();

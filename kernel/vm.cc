@@ -1,4 +1,5 @@
-// Sv39 page tables: the kernel's direct map, and user address spaces with lazy allocation.
+// Sv39 page tables: the kernel's direct map, and user address spaces with lazy allocation,
+// copy-on-write fork and the shared zero page.
 #include "kernel/vm.h"
 
 #include "kernel/arch.h"
@@ -16,7 +17,11 @@ constinit PageTable kernel_pagetable = nullptr;
 
 namespace {
 
-constinit uint64 total_faults = 0;          // all processes; updated atomically
+constinit uint64 total_faults = 0;     // all processes; updated atomically
+constinit uint64 total_cow_faults = 0; // of those, COW and zero-page writes; atomically
+// The shared zero page (set once by kvminit): mapped read-only (PteFlag::Zero) for reads of
+// untouched pages, never written, never freed, and not reference-counted.
+constinit void* zero_page = nullptr;
 constinit bool kernel_map_complete = false; // set by kvminit: the kernel half is final
 
 // ---------------------------------------------------------------------------------------------------
@@ -167,16 +172,18 @@ void reap_retired() {
   }
 }
 
-// The leaf PTE for the page va0 of m, faulting it in (through vm_fault) if it is untouched and m
-// allows faults. nullptr if it is not mapped and cannot be.
+// The leaf PTE for the page va0 of m, going through vm_fault (if m allows faults) when the page is
+// untouched, or for a write when it is not writable (a COW or zero-page mapping is made private
+// there; text stays read-only). nullptr if it is not mapped and cannot be.
 Pte* user_pte(const UserMem& m, uint64 va0, Access access) {
   if (va0 >= kMaxVa)
     return nullptr;
   Pte* pte = walk_inline(m.pt, VirtAddr(va0), Alloc::No, nullptr);
-  if (pte != nullptr && pte->valid())
+  const bool mapped = pte != nullptr && pte->valid();
+  if (mapped && (access != Access::Write || pte->has(PteFlag::W)))
     return pte;
   if (m.stats == nullptr)
-    return nullptr;
+    return mapped ? pte : nullptr;
   if (vm_fault(m.pt, m.sz, VirtAddr(va0), access, *m.stats, m.image).result != FaultResult::Handled)
     return nullptr;
   return walk(m.pt, VirtAddr(va0), Alloc::No);
@@ -196,31 +203,63 @@ struct TableFreer : WalkVisitor {
   }
 };
 
-// Removes every leaf it visits (4 KiB pages only: a superpage or a non-leaf at level 0 is a kernel
-// bug), freeing the physical page if free_pages; with Prune::Covered the walk also frees the tables
-// the range covers.
+// Removes every leaf in [lo, hi) (4 KiB pages only: a superpage or a non-leaf at level 0 is a
+// kernel bug), dropping its reference to the physical page if free_pages (the zero page has none);
+// with Prune::Covered the walk also frees the tables the range covers. Each level-0 table is
+// emptied in one loop from table() (counters in registers, the reference count inline: exit and
+// shrink cost a few instructions per page), so the walk then finds it empty.
 struct Unmapper : TableFreer {
   Free free_pages;
-  Unmapper(VmStats& s, Free f) : TableFreer(s), free_pages(f) {}
-  bool leaf(uint64 va, Pte& e, int level) {
-    if (level != 0 || !e.leaf())
-      panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va));
-    if (free_pages == Free::Yes)
-      kfree(e.pa().as_ptr());
-    e = Pte(0);
-    if (va < kHeapLimit)
-      stats.resident--;
+  uint64 lo, hi;
+  Unmapper(VmStats& s, Free f, uint64 l, uint64 h) : TableFreer(s), free_pages(f), lo(l), hi(h) {}
+  bool leaf(uint64 va, Pte&, int) {
+    panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va));
+  }
+  bool table(uint64 va, Pte pte, int level) {
+    if (level != 1)
+      return true;
+    Pte* t = table_of(pte);
+    const uint64 first = (lo > va ? lo - va : 0) / kPageSize;
+    const uint64 stop = hi < va + sv39_span(1) ? (hi - va) / kPageSize : kPtesPerPage;
+    uint64 resident = 0, zero = 0, cow = 0;
+    for (uint64 i = first; i < stop; i++) {
+      if ((i & 7) == 0 && i + 8 <= stop && group_empty(&t[i])) {
+        i += 7;
+        continue;
+      }
+      Pte& e = t[i];
+      if (!e.valid())
+        continue;
+      const uint64 a = va + i * kPageSize;
+      if (!e.leaf())
+        panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(a));
+      if (e.has(PteFlag::Zero)) {
+        zero++;
+      } else {
+        cow += e.has(PteFlag::Cow) ? 1 : 0;
+        // A page another process still maps only loses a reference.
+        if (free_pages == Free::Yes && !kref_drop_shared(e.pa()))
+          kfree(e.pa().as_ptr());
+      }
+      e = Pte(0);
+      resident += a < kHeapLimit ? 1 : 0;
+    }
+    stats.resident -= resident;
+    stats.zero_mapped -= zero;
+    stats.shared -= cow;
     return true;
   }
 };
 
 // Prints each valid entry in the 2024 lab format: " .." per level from the root down, then the
-// entry's va, raw PTE and physical address, in one printf so that the line stays whole.
+// entry's va, raw PTE and physical address, and " cow" or " zero" after a COW or zero-page leaf,
+// in one printf so that the line stays whole.
 struct Printer : WalkVisitor {
   static void line(uint64 va, Pte e, int level) {
     constexpr char kDots[] = " .. .. .."; // " .." per level from 2 down to `level`
-    printf("%s%p: pte %p pa %p\n", kDots + 3 * level, reinterpret_cast<void*>(va),
-           reinterpret_cast<void*>(e.raw()), reinterpret_cast<void*>(e.pa().raw()));
+    const char* mark = e.has(PteFlag::Cow) ? " cow" : e.has(PteFlag::Zero) ? " zero" : "";
+    printf("%s%p: pte %p pa %p%s\n", kDots + 3 * level, reinterpret_cast<void*>(va),
+           reinterpret_cast<void*>(e.raw()), reinterpret_cast<void*>(e.pa().raw()), mark);
   }
   bool table(uint64 va, Pte e, int level) {
     line(va, e, level);
@@ -238,9 +277,13 @@ struct Printer : WalkVisitor {
 // Kernel page table
 
 // Hart 0, once, before any user table exists: builds the kernel page table (devices, kernel
-// text/data, RAM, stacks; the trampoline in the isolated model). The kernel half is final after it.
+// text/data, RAM, stacks; the trampoline in the isolated model) and the zero page. The kernel
+// half is final after it.
 void kvminit() {
   kernel_pagetable = kvmmake();
+  zero_page = kzalloc();
+  if (zero_page == nullptr)
+    panic("kvminit: out of memory for the zero page");
   // From here on the kernel half never changes: every user root made later copies its root
   // entries (uvmcreate), and they point at the same lower-level tables, which stay as they are.
   __atomic_store_n(&kernel_map_complete, true, __ATOMIC_RELEASE);
@@ -375,7 +418,7 @@ void uvmunmap(PageTable pt, VirtAddr va, uint64 npages, Free free, VmStats& stat
   uint64 end = va.raw() + npages * kPageSize;
   if (end > kMaxVa || end < va.raw())
     panic("uvmunmap: range beyond MAXVA");
-  Unmapper unmapper(stats, free);
+  Unmapper unmapper(stats, free, va.raw(), end);
   walk_range<Prune::Covered>(pt, va.raw(), end, unmapper);
 }
 
@@ -451,39 +494,151 @@ void uvmfree(PageTable pt, uint64 sz, VmStats& stats) {
   freewalk(pt, stats);
 }
 
-// For fork: copies every MAPPED page of old in [0, sz) into new_pt with the same flags (charged to
-// new_stats); unmapped pages stay unmapped, so the child stays lazy where the parent was. On
-// failure unmaps and frees what it copied and returns NoMemory.
-Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& new_stats) {
-  struct Copier : WalkVisitor {
+// For fork: maps every MAPPED page of old in [0, sz) into new_pt at the same address (new_pt's
+// counters charged), sharing the physical page (one more reference) instead of copying it. A
+// writable page loses PTE_W and gains PteFlag::Cow in BOTH tables; read-only pages (text) and
+// zero-page mappings are shared as they are; unmapped pages stay unmapped in both. Allocates only
+// page-table pages. Flushes this hart's TLB if it weakened a PTE of old: old is the running
+// process's table, and a hart it ran on before flushes when it runs there again (scheduler:
+// last_cpu). ForkCopy::Eager instead gives the child a private copy of every page but zero-page
+// mappings (xv6's fork) and leaves old as it is. On failure unmaps what it mapped, makes the pages
+// it made COW writable again, and returns NoMemory.
+Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_stats,
+                     VmStats& new_stats, ForkCopy how) {
+  struct Sharer : WalkVisitor {
     PageTable new_pt;
+    VmStats& old_stats;
     VmStats& new_stats;
-    uint64 failed_at = 0;
-    Copier(PageTable pt, VmStats& s) : new_pt(pt), new_stats(s) {}
+    ForkCopy how;
+    Pte* leaves = nullptr; // new_pt's level-0 table for block (walked once per 2 MiB)
+    uint64 block = 0;
+    bool failed = false;
+    uint64 failed_at = 0; // where, if failed: pages below it are mapped in new_pt
+    // Counted here and added to the stats once (all leaves lie below sz <= kHeapLimit).
+    uint64 mapped = 0, zero = 0, cow = 0, weakened = 0;
+    uint64 end;
+    Sharer(PageTable pt, VmStats& o, VmStats& n, ForkCopy h, uint64 e)
+        : new_pt(pt), old_stats(o), new_stats(n), how(h), end(e) {}
+    // new_pt's level-0 table for the 2 MiB block holding va, made if missing (nullptr: no page).
+    Pte* leaves_for(uint64 va) {
+      if (leaves == nullptr || va / sv39_span(1) != block) {
+        Pte* slot = walk(new_pt, VirtAddr(va), Alloc::Yes, &new_stats);
+        if (slot == nullptr)
+          return nullptr;
+        leaves = slot - VirtAddr(va).px(0);
+        block = va / sv39_span(1);
+      }
+      return leaves;
+    }
+    // Copy-on-write: shares a whole level-0 table of old (for [va, va + 2 MiB), up to end) in one
+    // loop, counters in registers and the reference count inline: a few instructions per page.
+    bool table(uint64 va, Pte pte, int level) {
+      if (level != 1 || how == ForkCopy::Eager)
+        return true; // Eager copies page by page in leaf()
+      if (failed)
+        return false; // out of memory earlier: the walk only runs out
+      Pte* dst = leaves_for(va);
+      if (dst == nullptr) {
+        failed = true;
+        failed_at = va;
+        return false;
+      }
+      Pte* src = table_of(pte);
+      const uint64 stop = end < va + sv39_span(1) ? (end - va) / kPageSize : kPtesPerPage;
+      uint64 n = 0, z = 0, c = 0, w = 0;
+      for (uint64 i = 0; i < stop; i++) {
+        if ((i & 7) == 0 && i + 8 <= stop && group_empty(&src[i])) {
+          i += 7;
+          continue;
+        }
+        uint64 raw = src[i].raw();
+        if ((raw & static_cast<uint64>(PteFlag::V)) == 0)
+          continue;
+        if (!Pte(raw).leaf())
+          panic("uvmcopy: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va + i * kPageSize));
+        n++;
+        if (Pte(raw).has(PteFlag::Zero)) {
+          z++;
+        } else {
+          kref_inc(Pte(raw).pa());
+          if (Pte(raw).has(PteFlag::W)) {
+            raw = (raw & ~static_cast<uint64>(PteFlag::W)) | static_cast<uint64>(PteFlag::Cow);
+            src[i] = Pte(raw);
+            w++;
+          }
+          c += Pte(raw).has(PteFlag::Cow) ? 1 : 0;
+        }
+        dst[i] = Pte(raw);
+      }
+      mapped += n, zero += z, cow += c, weakened += w;
+      return false; // done with this table
+    }
+    // A leaf the table loop did not take: a superpage (a kernel bug), or with ForkCopy::Eager a
+    // page to copy.
     bool leaf(uint64 va, Pte& pte, int level) {
       if (level != 0)
         panic("uvmcopy: superpage at %p", reinterpret_cast<void*>(va));
-      void* mem = kalloc();
-      if (mem == nullptr) {
+      if (leaves_for(va) == nullptr) {
+        failed = true;
         failed_at = va;
         return false;
       }
-      memmove(mem, pte.pa().as_ptr(), kPageSize);
-      if (!mappages(new_pt, VirtAddr(va), kPageSize, PhysAddr::from_ptr(mem), pte.flags(),
-                    &new_stats)
-               .ok()) {
-        kfree(mem);
+      if (pte.has(PteFlag::Zero)) {
+        mapped++;
+        zero++;
+        leaves[VirtAddr(va).px(0)] = pte;
+        return true;
+      }
+      return copy(va, pte);
+    }
+    // ForkCopy::Eager: maps a private copy of pte's page at va (writable if pte is COW).
+    bool copy(uint64 va, const Pte& pte) {
+      void* mem = kalloc();
+      if (mem == nullptr) {
+        failed = true;
         failed_at = va;
         return false;
+      }
+      copy_page(mem, pte.pa().as_ptr());
+      PteFlag flags = pte.flags();
+      if (pte.has(PteFlag::Cow))
+        flags = (flags & ~PteFlag::Cow) | PteFlag::W;
+      leaves[VirtAddr(va).px(0)] = Pte::make(PhysAddr::from_ptr(mem), flags);
+      mapped++;
+      return true;
+    }
+  } sharer(new_pt, old_stats, new_stats, how, page_round_up(sz));
+  // Undoing a failed fork: a COW page of old that no other table maps any more is made writable
+  // again (what its next write fault would do), so old is as before the fork.
+  struct Restorer : WalkVisitor {
+    VmStats& stats;
+    explicit Restorer(VmStats& s) : stats(s) {}
+    bool leaf(uint64, Pte& pte, int) {
+      if (pte.has(PteFlag::Cow) && kref_count(pte.pa()) == 1) {
+        pte =
+            Pte((pte.raw() & ~static_cast<uint64>(PteFlag::Cow)) | static_cast<uint64>(PteFlag::W));
+        stats.shared--;
       }
       return true;
     }
-  } copier(new_pt, new_stats);
-  if (walk_range<Prune::Keep>(old, 0, page_round_up(sz), copier))
-    return {};
-  if (copier.failed_at > 0)
-    uvmunmap(new_pt, VirtAddr(0), copier.failed_at / kPageSize, Free::Yes, new_stats);
-  return Error::NoMemory;
+  };
+  const bool ok = walk_range<Prune::Keep>(old, 0, page_round_up(sz), sharer) && !sharer.failed;
+  new_stats.resident += sharer.mapped;
+  new_stats.zero_mapped += sharer.zero;
+  new_stats.shared += sharer.cow;
+  old_stats.shared += sharer.weakened;
+  if (!ok) {
+    if (sharer.failed_at > 0) {
+      uvmunmap(new_pt, VirtAddr(0), sharer.failed_at / kPageSize, Free::Yes, new_stats);
+      Restorer restorer(old_stats);
+      walk_range<Prune::Keep>(old, 0, sharer.failed_at, restorer);
+    }
+  }
+  if (sharer.weakened > 0)
+    arch::sfence_vma(); // the parent's TLB may hold writable entries for pages now COW
+  if (!ok)
+    return Error::NoMemory;
+  return {};
 }
 
 // Clears PTE_U on the mapped page at va (exec's stack guard page). Panics if it is not mapped.
@@ -496,19 +651,21 @@ void uvmclear(PageTable pt, VirtAddr va) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Lazy faults
+// Faults: lazy, zero page, copy-on-write, pages of the executable
 
 // THE fault handler, for a user fault at va in pt (declared size sz, executable image, may be
-// null). An untouched page of one of image's segments, accessed as the segment allows: a page
-// filled from the file (image_fill_page), mapped with the segment's permissions. Any other
-// untouched page with va < sz, read or written: a zeroed page mapped R|W|U. Either is mapped with
-// no fence and counted with its time in stats and the global total: Handled. A mapped page that
-// allows the access (this hart's TLB was stale): sfence.vma va, Handled. Otherwise Kill (cause
-// File: the file changed, or a copy holding a lock would have to wait for the disk), or OutOfMemory
-// with cause Lazy.
+// null); classify_fault() decides. An untouched page of one of image's segments, accessed as the
+// segment allows: a page filled from the file (image_fill_page), mapped with the segment's
+// permissions. Any other untouched page with va < sz: written, a private zeroed page mapped R|W|U;
+// read, the zero page mapped R|U|Zero (no allocation). A write to a zero-page mapping: a private
+// zeroed page in its place. A write to a COW page: if no other table maps it, it becomes writable
+// (W set, Cow cleared); else a private copy replaces it and the shared page loses a reference. New
+// mappings need no fence; a replaced one (other physical page) gets this hart's sfence.vma va. A
+// mapped page that allows the access (this hart's TLB was stale): sfence.vma va. Each handled
+// fault is counted by kind in stats and the global totals: Handled. Otherwise Kill (cause File:
+// the file changed, or a copy holding a lock would have to wait for the disk), or OutOfMemory.
 FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmStats& stats,
                       const ExecImage* image) {
-  const uint64 t0 = arch::r_time();
   // sz <= kHeapLimit always (sbrk and exec keep it so): va < sz keeps faults out of the top region
   // and the kernel half.
   if (va.raw() >= sz)
@@ -516,40 +673,75 @@ FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access, VmSta
   Pte* pte = walk_inline(pt, va, Alloc::Yes, &stats);
   if (pte == nullptr)
     return {FaultResult::OutOfMemory, FaultCause::Lazy};
-  // Only an untouched page is fixed; a guard page or a permission fault never is. A PTE that allows
-  // the access was mapped (invalid -> valid) without a fence, and this hart's TLB still held the
-  // old entry: drop that entry and retry.
   const ImageSegment* seg = pte->valid() ? nullptr : image_segment(image, va.raw());
   const FaultCause cause = classify_fault(sz, va.raw(), access, *pte, seg);
-  const FaultAction action = fault_action(cause);
-  if (action == FaultAction::FlushTlbEntry) {
+  constexpr PteFlag kPrivate = PteFlag::V | PteFlag::R | PteFlag::W | PteFlag::U;
+  switch (fault_action(cause)) {
+  case FaultAction::Kill:
+    return {FaultResult::Kill, cause};
+  case FaultAction::FlushTlbEntry:
+    // Mapped (invalid -> valid, or made writable) without a fence, and this hart's TLB still held
+    // the old entry: drop that entry and retry.
     arch::sfence_vma(va);
     return {FaultResult::Handled, FaultCause::Unexpected};
+  case FaultAction::MapZeroPage:
+    *pte = Pte::make(PhysAddr::from_ptr(zero_page),
+                     PteFlag::V | PteFlag::R | PteFlag::U | PteFlag::Zero);
+    stats.resident++;
+    stats.zero_mapped++;
+    stats.faults_zero++;
+    break;
+  case FaultAction::Map: {
+    void* mem = kzalloc();
+    if (mem == nullptr)
+      return {FaultResult::OutOfMemory, cause};
+    *pte = Pte::make(PhysAddr::from_ptr(mem), kPrivate);
+    if (cause == FaultCause::ZeroWrite) { // it replaced the zero page
+      arch::sfence_vma(va);
+      stats.zero_mapped--;
+      stats.faults_cow++;
+      __atomic_fetch_add(&total_cow_faults, 1, __ATOMIC_RELAXED);
+    } else {
+      stats.resident++; // faults_lazy(): faults minus the other kinds
+    }
+    break;
   }
-  if (action == FaultAction::Kill)
-    return {FaultResult::Kill, cause};
-  PteFlag perm = PteFlag::W;
-  void* mem = nullptr;
-  if (action == FaultAction::LoadFromFile) {
-    mem = kalloc();
+  case FaultAction::LoadFromFile: {
+    void* mem = kalloc();
     if (mem == nullptr)
       return {FaultResult::OutOfMemory, FaultCause::Lazy};
     if (!image_fill_page(*image, *seg, va.page_base(), mem).ok()) {
       kfree(mem);
       return {FaultResult::Kill, FaultCause::File};
     }
-    perm = seg->perm;
+    *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::U | seg->perm);
+    stats.resident++;
     stats.faults_file++;
-  } else {
-    mem = kzalloc();
-    if (mem == nullptr)
-      return {FaultResult::OutOfMemory, FaultCause::Lazy};
+    break;
   }
-  *pte = Pte::make(PhysAddr::from_ptr(mem), PteFlag::V | PteFlag::R | PteFlag::U | perm);
-  stats.resident++;
+  case FaultAction::CopyOnWrite: {
+    const PhysAddr shared = pte->pa();
+    const PteFlag flags = (pte->flags() & ~PteFlag::Cow) | PteFlag::W;
+    // A count of 1 cannot grow under us: only a fork of this process adds sharers.
+    if (kref_count(shared) == 1) {
+      *pte = Pte::make(shared, flags); // stronger: no fence
+    } else {
+      void* mem = kalloc();
+      if (mem == nullptr)
+        return {FaultResult::OutOfMemory, cause};
+      copy_page(mem, shared.as_ptr());
+      *pte = Pte::make(PhysAddr::from_ptr(mem), flags);
+      arch::sfence_vma(va);
+      kfree(shared.as_ptr()); // after the copy: the last sharer may now take it over
+    }
+    stats.shared--;
+    stats.faults_cow++;
+    __atomic_fetch_add(&total_cow_faults, 1, __ATOMIC_RELAXED);
+    break;
+  }
+  }
   stats.faults++;
   __atomic_fetch_add(&total_faults, 1, __ATOMIC_RELAXED);
-  stats.fault_ns += arch::ticks_to_ns(arch::r_time() - t0);
   return {FaultResult::Handled, cause};
 }
 
@@ -558,16 +750,22 @@ uint64 vm_retired_pages() {
   return __atomic_load_n(&nretired, __ATOMIC_RELAXED);
 }
 
-// Lazy faults handled since boot, all processes (read racily, for memstat).
+// Faults handled since boot, all processes and kinds (read racily, for memstat).
 uint64 vm_total_faults() {
   return __atomic_load_n(&total_faults, __ATOMIC_RELAXED);
+}
+
+// Writes to COW or zero-page mappings handled since boot, all processes (read racily).
+uint64 vm_total_cow_faults() {
+  return __atomic_load_n(&total_cow_faults, __ATOMIC_RELAXED);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Copying between kernel and user memory
 //
-// Each faults in untouched pages of [0, m.sz) through vm_fault (if m.stats is non-null) and fails
-// with BadAddress at a page outside it, a page without PTE_U, or (copyout) a page without PTE_W.
+// Each faults in untouched pages of [0, m.sz) through vm_fault (if m.stats is non-null), copyout
+// also COW and zero-page mappings, and fails with BadAddress at a page outside it, a page without
+// PTE_U, or (copyout) a page that stays without PTE_W.
 
 // Copies len bytes from kernel src to user dstva in m. Ok, or BadAddress (bytes before the bad
 // page are copied).

@@ -4,6 +4,8 @@
 // unmapped ("untouched"). The ONE function that fixes a fault is vm_fault(); every walker of user
 // memory (uvmunmap, uvmcopy, copyout, copyin, copyinstr) agrees with it: unmapped pages inside sz
 // are skipped (unmap, fork) or faulted in (copies); anything outside sz is an error, never a panic.
+// Fork shares pages copy-on-write, and a read of an untouched page maps the shared zero page
+// (docs/design.md, "Copy-on-write fork and the zero page").
 #pragma once
 
 #include "kernel/addr.h"
@@ -24,14 +26,25 @@ inline constexpr uint64 kHeapLimit = TRAPFRAME;
 struct VmStats {
   uint64 resident = 0; // user leaf pages mapped below kHeapLimit (text, data, guard, stack, heap)
   uint64 ptpages = 0;  // page-table pages, root included
-  uint64 faults = 0;   // faults handled (pages faulted in), every kind
-  uint64 fault_ns = 0; // guest time spent in vm_fault, nanoseconds
-  uint64 faults_file = 0; // pages loaded from the executable (also counted in faults)
+  uint64 faults = 0;   // faults handled, all kinds
+  uint64 shared = 0;   // of resident: pages mapped copy-on-write (PteFlag::Cow)
+  uint64 zero_mapped = 0; // of resident: mappings of the shared zero page (PteFlag::Zero)
+  uint64 faults_zero = 0; // of faults: untouched page read, the zero page mapped
+  uint64 faults_cow = 0;  // of faults: write to a COW or zero-page mapping, a private page
+  uint64 faults_file = 0; // of faults: page of the executable loaded on first touch
+  // Of faults: untouched page written, a private zeroed page. Not counted on its own, so that the
+  // lazy fault stays as short as it was: every other kind is.
+  [[nodiscard]] uint64 faults_lazy() const {
+    return faults - faults_zero - faults_cow - faults_file;
+  }
 };
 
 enum class Alloc : bool { No, Yes }; // may walk() allocate missing page-table pages?
 enum class Free : bool { No, Yes };  // does uvmunmap() free the physical pages?
 enum class FaultResult : uint8 { Handled, Kill, OutOfMemory };
+// How fork's uvmcopy() gives the child its pages: shared copy-on-write (fork), or copied at once as
+// xv6 does (forkcopy, the benchmark's baseline).
+enum class ForkCopy : bool { Cow, Eager };
 
 // A user address space as the copy functions see it: the table to walk, the declared size for lazy
 // faults, the counters to charge (nullptr: do not fault; every page must already be mapped), and
@@ -95,18 +108,21 @@ uint64 uvmdealloc(PageTable pt, uint64 oldsz, uint64 newsz, VmStats& stats);
 void freewalk(PageTable pt, VmStats& stats);
 // Frees all user memory in [0, sz) and then the page table.
 void uvmfree(PageTable pt, uint64 sz, VmStats& stats);
-// For fork: copies every mapped page of old in [0, sz) into new_pt.
-[[nodiscard]] Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& new_stats);
+// For fork: shares every mapped page of old in [0, sz) with new_pt, copy-on-write (or copies it).
+[[nodiscard]] Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_stats,
+                                   VmStats& new_stats, ForkCopy how = ForkCopy::Cow);
 // Clears PTE_U on the page at va (the stack guard page).
 void uvmclear(PageTable pt, VirtAddr va);
 
-// ---- lazy faults
+// ---- faults
 // What vm_fault() did, and why (cause is the reason printed when result is not Handled).
 struct FaultOutcome {
   FaultResult result;
   FaultCause cause;
 };
-// THE fault handler: maps an untouched page of [0, sz) into pt, or says why not.
+// THE fault handler: maps an untouched page of [0, sz) into pt (a page of the executable loaded
+// from its file; else the zero page for a read), breaks copy-on-write and zero-page sharing on a
+// write, or says why not.
 [[nodiscard]] FaultOutcome vm_fault(PageTable pt, uint64 sz, VirtAddr va, Access access,
                                     VmStats& stats, const ExecImage* image);
 // Fills the kernel page `page` with the contents of the page at va of seg, a segment of image
@@ -117,8 +133,10 @@ struct FaultOutcome {
                                            VirtAddr va, void* page);
 // Root pages of freed user tables waiting for a hart to leave them.
 uint64 vm_retired_pages();
-// Lazy faults handled since boot, all processes.
+// Faults handled since boot, all processes, all kinds.
 uint64 vm_total_faults();
+// Of those, writes to COW or zero-page mappings.
+uint64 vm_total_cow_faults();
 
 // ---- copying between kernel and user memory (faulting untouched pages of m in)
 [[nodiscard]] Result<void> copyout(const UserMem& m, VirtAddr dstva, const void* src, uint64 len);

@@ -51,10 +51,13 @@ struct ExecImage {
 // (Pte(0) when no leaf is mapped).
 enum class FaultCause : uint8 {
   File,      // an untouched page of a segment of the executable, accessed as its flags allow
-  Lazy,      // an untouched page inside [0, sz), read or written: allocate and map it
+  Lazy,      // a write to an untouched page inside [0, sz): map a private zeroed page
+  ZeroRead,  // a read of an untouched page inside [0, sz): map the shared zero page read-only
+  ZeroWrite, // a write to a mapping of the zero page: map a private zeroed page instead
+  Cow,       // a write to a page fork shared (PteFlag::Cow): copy it, or take it over if alone
   Outside,   // va >= sz: beyond the process's memory
   Guard,     // mapped without PTE_U: the stack guard page (or a kernel-only page)
-  ReadOnly,  // a write to a mapped page without PTE_W (text, rodata)
+  ReadOnly,  // a write to a mapped page without PTE_W that is not COW or zero (text, rodata)
   NoExec,    // an instruction fetch from a page without PTE_X, or from an untouched (heap) page
   Unexpected // a mapped page that allows the access: this hart's TLB held a stale entry
 };
@@ -73,32 +76,46 @@ enum class FaultCause : uint8 {
       return FaultCause::NoExec;
     return FaultCause::File;
   }
-  if (!leaf.valid())
-    return access == Access::Execute ? FaultCause::NoExec : FaultCause::Lazy;
+  if (!leaf.valid()) {
+    if (access == Access::Execute)
+      return FaultCause::NoExec;
+    return access == Access::Write ? FaultCause::Lazy : FaultCause::ZeroRead;
+  }
   if (!leaf.has(PteFlag::U))
     return FaultCause::Guard;
-  if (access == Access::Write && !leaf.has(PteFlag::W))
-    return FaultCause::ReadOnly;
+  if (access == Access::Write && !leaf.has(PteFlag::W)) {
+    if (leaf.has(PteFlag::Cow))
+      return FaultCause::Cow;
+    return leaf.has(PteFlag::Zero) ? FaultCause::ZeroWrite : FaultCause::ReadOnly;
+  }
   if (access == Access::Execute && !leaf.has(PteFlag::X))
     return FaultCause::NoExec;
   return FaultCause::Unexpected;
 }
 
-// What vm_fault() does about a cause: map a zeroed page, map a page filled from the executable,
-// drop this hart's stale TLB entry for the page and retry (a page is mapped invalid -> valid with
-// no fence, so the TLB may still hold the old entry), or kill the process. New fault kinds add a
-// cause and an action here, and a case in vm_fault().
-enum class FaultAction : uint8 { Map, LoadFromFile, FlushTlbEntry, Kill };
+// What vm_fault() does about a cause: map a private zeroed page (in place of nothing or of the
+// zero page), map the shared zero page, copy (or take over) a COW page, map a page filled from the
+// executable, drop this hart's stale TLB entry for the page and retry (a page is mapped invalid ->
+// valid with no fence, so the TLB may still hold the old entry), or kill the process.
+enum class FaultAction : uint8 { Map, MapZeroPage, CopyOnWrite, LoadFromFile, FlushTlbEntry, Kill };
 
 // The one decision: what vm_fault() does about cause c.
 [[nodiscard]] constexpr FaultAction fault_action(FaultCause c) {
-  if (c == FaultCause::File)
+  switch (c) {
+  case FaultCause::File:
     return FaultAction::LoadFromFile;
-  if (c == FaultCause::Lazy)
+  case FaultCause::Lazy:
+  case FaultCause::ZeroWrite:
     return FaultAction::Map;
-  if (c == FaultCause::Unexpected)
+  case FaultCause::ZeroRead:
+    return FaultAction::MapZeroPage;
+  case FaultCause::Cow:
+    return FaultAction::CopyOnWrite;
+  case FaultCause::Unexpected:
     return FaultAction::FlushTlbEntry;
-  return FaultAction::Kill;
+  default:
+    return FaultAction::Kill;
+  }
 }
 
 // The one-line reason printed when a fault kills a process.
@@ -107,7 +124,11 @@ enum class FaultAction : uint8 { Map, LoadFromFile, FlushTlbEntry, Kill };
   case FaultCause::File:
     return "executable changed"; // only reported when the file no longer holds the page
   case FaultCause::Lazy:
-    return "out of memory"; // only reported when the allocation failed
+  case FaultCause::ZeroRead:
+  case FaultCause::ZeroWrite:
+    return "out of memory"; // only reported when an allocation failed
+  case FaultCause::Cow:
+    return "out of memory for a copy-on-write page";
   case FaultCause::Outside:
     return "page fault outside user memory";
   case FaultCause::Guard:

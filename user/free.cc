@@ -1,7 +1,8 @@
 // free: how much physical memory is in use, from memstat().
 //
 //   free           total, used and free pages (and KiB), lazy page faults since boot
-//   free -p PID    the same, then PID's size, resident pages, page-table pages and faults
+//   free -p PID    the same, then PID's size, resident pages (and how many are copy-on-write or
+//                  the zero page), page-table pages and faults (and of which kind)
 
 #include "kernel/types.h"
 #include "kernel/memstat.h"
@@ -48,17 +49,18 @@ int main(int argc, char** argv) {
   row("used", ms.total_pages - ms.free_pages);
   row("free", ms.free_pages);
   printf("lazy page faults since boot: %lu\n", ms.total_faults);
+  printf("copy-on-write faults since boot: %lu\n", ms.total_cow_faults);
 
   if (pid != 0) {
     printf("process %d:\n", ms.pid);
     printf("  size        %lu bytes (%lu KiB declared)\n", ms.sz, ms.sz / 1024);
     printf("  resident    %lu pages (%lu KiB)\n", ms.resident, ms.resident * kKiBPerPage);
+    printf("    cow       %lu pages shared copy-on-write\n", ms.shared);
+    printf("    zero      %lu mappings of the zero page\n", ms.zero_mapped);
     printf("  page tables %lu pages (%lu KiB)\n", ms.ptpages, ms.ptpages * kKiBPerPage);
-    printf("  lazy faults %lu\n", ms.faults);
-    printf("  fault time  %lu ns", ms.fault_ns);
-    if (ms.faults > 0)
-      printf(" (%lu ns per fault)", ms.fault_ns / ms.faults);
-    printf("\n");
+    printf("  faults      %lu\n", ms.faults);
+    printf("    of which  %lu untouched->private, %lu zero page, %lu copy-on-write, %lu file\n",
+           ms.faults_lazy, ms.faults_zero, ms.faults_cow, ms.faults_file);
   }
   return 0;
 }

@@ -4,7 +4,10 @@
 //
 // init must never exit (the kernel cannot run without it, and no one may kill it), so a failure
 // that a busy system can cause is waited out: a fork refused because the process table or memory
-// is full is retried after a pause, and so is a wait that fails.
+// is full is retried after a pause, and so is a wait that fails. init forks with forkcopy (the
+// child gets its own copy of init's few pages at once): with copy-on-write fork, init would share
+// its pages with the child, and its own next write could need a page when memory is full, and
+// kill it.
 
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
@@ -18,11 +21,11 @@ constexpr int kRetryTicks = 10;    // pause before trying a failed fork or wait 
 char sh_path[] = "sh";
 char* sh_argv[] = {sh_path, nullptr};
 
-// Forks a child that runs the shell; retries until fork succeeds. Returns the child's pid.
+// Forks a child that runs the shell; retries until the fork succeeds. Returns the child's pid.
 int start_sh() {
   for (;;) {
     printf("init: starting sh\n");
-    int pid = fork();
+    int pid = forkcopy();
     if (pid == 0) {
       exec(sh_path, sh_argv);
       printf("init: exec sh failed\n");

@@ -20,6 +20,7 @@
 #include "kernel/riscv.h"
 #include "kernel/memlayout.h"
 #include "user/user.h"
+#include "user/checks.h"
 
 namespace {
 
@@ -61,42 +62,6 @@ char peek(uint64 va) {
 // The byte the sparse pattern stores in its i-th touched page: never 0.
 char pattern(uint64 i) {
   return static_cast<char>(1 + i % 251);
-}
-
-int failures; // checks failed in the current test process
-
-// The caller's figures (memstat of pid 0). Failing to get them ends the test.
-struct memstat self_stat() {
-  struct memstat ms;
-  if (memstat(0, &ms) < 0) {
-    printf("  memstat(0) failed\n");
-    exit(1);
-  }
-  return ms;
-}
-
-// Ends the test process: a step the rest of the test depends on did not work.
-[[noreturn]] void die(const char* what) {
-  printf("  FAILED: %s\n", what);
-  exit(1);
-}
-
-// Prints one figure and whether it is the expected one; a mismatch fails the test.
-void expect(const char* what, long got, long want) {
-  if (got == want) {
-    printf("  %s: %ld\n", what, got);
-  } else {
-    printf("  %s: %ld, expected %ld  <-- FAILED\n", what, got, want);
-    failures++;
-  }
-}
-
-// A condition without a figure.
-void expect_true(const char* what, bool ok) {
-  if (!ok) {
-    printf("  %s  <-- FAILED\n", what);
-    failures++;
-  }
 }
 
 // sbrk in pieces of at most 1 GiB (its argument is an int). Returns the old break, or 0 when a
@@ -220,10 +185,6 @@ void test_demo() {
          static_cast<long>(t.l0 + t.l1));
   printf("  memory used: %lu KiB of data + %lu KiB of page tables, for 1048576 KiB declared\n",
          (m2.resident - m1.resident) * 4, (m2.ptpages - m1.ptpages) * 4);
-  if (m2.faults > m1.faults) {
-    printf("  fault handling time: %lu ns total, %lu ns per fault (guest time)\n",
-           m2.fault_ns - m1.fault_ns, (m2.fault_ns - m1.fault_ns) / (m2.faults - m1.faults));
-  }
 
   printf("  -- reading back: touched bytes as written, the rest of their pages 0 --\n");
   uint64 bad = 0;
@@ -236,7 +197,7 @@ void test_demo() {
   expect("pages with wrong contents", static_cast<long>(bad), 0);
   expect("resident pages gained by reading them", static_cast<long>(m3.resident - m2.resident), 0);
 
-  printf("  -- reading untouched pages: they read as 0, and the read faults each one in --\n");
+  printf("  -- reading untouched pages: they read as 0, the read maps the shared zero page --\n");
   constexpr uint64 kReads = 4;
   for (uint64 i = 0; i < kReads; i++) {
     uint64 va = base + (i * kStride + kStride / 2) * kPage;
@@ -250,6 +211,9 @@ void test_demo() {
   expect("untouched pages not reading 0", static_cast<long>(bad), 0);
   expect("resident pages gained (one per untouched page read)",
          static_cast<long>(m4.resident - m3.resident), static_cast<long>(kReads));
+  expect("zero-page mappings gained", static_cast<long>(m4.zero_mapped - m3.zero_mapped),
+         static_cast<long>(kReads));
+  expect("free pages used by the reads", static_cast<long>(m3.free_pages - m4.free_pages), 0);
 
   printf("  -- sbrk(-1 GiB) frees the touched pages at once --\n");
   shrink(kGiB);
@@ -257,8 +221,10 @@ void test_demo() {
   print_stat("after: ", m5);
   expect("resident back to the start (difference)", static_cast<long>(m5.resident - m0.resident),
          0);
+  // Zero-page mappings are resident but hold no page of their own.
   expect("free pages gained", static_cast<long>(m5.free_pages - m4.free_pages),
-         static_cast<long>(m4.resident - m5.resident + m4.ptpages - m5.ptpages));
+         static_cast<long>(m4.resident - m5.resident - (m4.zero_mapped - m5.zero_mapped) +
+                           m4.ptpages - m5.ptpages));
 }
 
 // ---- the checks --------------------------------------------------------------------------------
@@ -286,8 +252,6 @@ void test_sparse() {
          static_cast<long>(t.l0 + t.l1));
   expect("free pages used (data + page tables)", static_cast<long>(m0.free_pages - m1.free_pages),
          static_cast<long>(kSparseTouches + t.l0 + t.l1));
-  if (m1.faults > m0.faults)
-    printf("  ns per fault: %lu\n", (m1.fault_ns - m0.fault_ns) / (m1.faults - m0.faults));
 
   uint64 bad = 0;
   for (uint64 i = 0; i < kSparseTouches; i++) {
@@ -319,6 +283,60 @@ void test_sparse() {
   struct memstat m4 = self_stat();
   expect("resident after sbrk(-1 GiB), minus before the touches",
          static_cast<long>(m4.resident - m0.resident), 0);
+}
+
+// Reading a 1 GiB lazy region end to end takes no data page: every page maps the shared zero page,
+// and only page-table pages are used. Then a write to one page of every 64 gets a private zeroed
+// page in place of the zero page (one page each, no more).
+void test_zeroread() {
+  uint64 top = brk();
+  uint64 base = align_break(kGiB);
+  if (grow(kGiB, true) != base)
+    die("sbrklazy(1 GiB) failed");
+  struct memstat m0 = self_stat();
+  uint64 bad = 0;
+  for (uint64 va = base; va < base + kGiB; va += kPage) {
+    if (peek(va + (va / kPage) % kPage) != 0)
+      bad++;
+  }
+  struct memstat m1 = self_stat();
+  NewTables t = new_tables(top, base, kPage, kSparsePages);
+  expect("pages read (1 GiB)", static_cast<long>(kSparsePages), 262144);
+  expect("pages not reading 0", static_cast<long>(bad), 0);
+  expect("zero-page faults", static_cast<long>(m1.faults_zero - m0.faults_zero),
+         static_cast<long>(kSparsePages));
+  expect("zero-page mappings gained", static_cast<long>(m1.zero_mapped - m0.zero_mapped),
+         static_cast<long>(kSparsePages));
+  expect("resident gained (mappings)", static_cast<long>(m1.resident - m0.resident),
+         static_cast<long>(kSparsePages));
+  expect("page-table pages gained", static_cast<long>(m1.ptpages - m0.ptpages),
+         static_cast<long>(t.l0 + t.l1));
+  expect("free pages used (page tables only)", static_cast<long>(m0.free_pages - m1.free_pages),
+         static_cast<long>(t.l0 + t.l1));
+
+  for (uint64 i = 0; i < kSparseTouches; i++)
+    poke(base + i * kStride * kPage, pattern(i));
+  struct memstat m2 = self_stat();
+  expect("write faults on the zero page", static_cast<long>(m2.faults_cow - m1.faults_cow),
+         static_cast<long>(kSparseTouches));
+  expect("zero-page mappings left", static_cast<long>(m2.zero_mapped - m0.zero_mapped),
+         static_cast<long>(kSparsePages - kSparseTouches));
+  expect("free pages used by the writes", static_cast<long>(m1.free_pages - m2.free_pages),
+         static_cast<long>(kSparseTouches));
+  expect("resident change by the writes", static_cast<long>(m2.resident - m1.resident), 0);
+  for (uint64 i = 0; i < kSparseTouches; i++) {
+    uint64 va = base + i * kStride * kPage;
+    if (peek(va) != pattern(i) || peek(va + 1) != 0 || peek(va + kPage) != 0)
+      bad++;
+  }
+  expect("pages reading wrong after the writes", static_cast<long>(bad), 0);
+
+  shrink(kGiB);
+  struct memstat m3 = self_stat();
+  expect("zero-page mappings after sbrk(-1 GiB), minus before",
+         static_cast<long>(m3.zero_mapped - m0.zero_mapped), 0);
+  expect("resident after sbrk(-1 GiB), minus before", static_cast<long>(m3.resident - m0.resident),
+         0);
 }
 
 // A child shrinks a touched region, then touches it again: killed (wait status -1).
@@ -865,38 +883,23 @@ void test_default() {
 
 // ---- the runner ---------------------------------------------------------------------------------
 
-struct Test {
-  const char* name;
-  void (*fn)();
-};
 constexpr Test kTests[] = {
-    {"sparse", test_sparse},         {"shrinkkill", test_shrinkkill}, {"oom", test_oom},
-    {"lazyio", test_lazyio},         {"badptr", test_badptr},         {"fork", test_fork},
-    {"shrinkfree", test_shrinkfree}, {"badfault", test_badfault},     {"limit", test_limit},
-    {"sbrkzero", test_sbrkzero},     {"overflow", test_overflow},     {"eagerlazy", test_eagerlazy},
+    {"sparse", test_sparse},
+    {"zeroread", test_zeroread},
+    {"shrinkkill", test_shrinkkill},
+    {"oom", test_oom},
+    {"lazyio", test_lazyio},
+    {"badptr", test_badptr},
+    {"fork", test_fork},
+    {"shrinkfree", test_shrinkfree},
+    {"badfault", test_badfault},
+    {"limit", test_limit},
+    {"sbrkzero", test_sbrkzero},
+    {"overflow", test_overflow},
+    {"eagerlazy", test_eagerlazy},
     {"default", test_default},
 };
 constexpr Test kDemo = {"demo", test_demo};
-
-// Runs one test in a child process; true if it passed.
-bool run(const Test& t) {
-  printf("test %s: start\n", t.name);
-  int pid = fork();
-  if (pid < 0) {
-    printf("test %s: FAILED (fork)\n", t.name);
-    return false;
-  }
-  if (pid == 0) {
-    failures = 0;
-    t.fn();
-    exit(failures == 0 ? 0 : 1);
-  }
-  int status = 0;
-  wait(&status);
-  bool ok = status == 0;
-  printf("test %s: %s\n", t.name, ok ? "OK" : "FAILED");
-  return ok;
-}
 
 // The stack guard: the first page below the stack pointer's page that pgpte does not show (it is
 // mapped without PTE_U) above a user page (the data below it).
@@ -960,10 +963,10 @@ int main(int argc, char** argv) {
   printf("lazytest: %lu free pages of %lu\n", start.free_pages, start.total_pages);
   int failed = 0;
   if (only == nullptr ? demo : strcmp(only, kDemo.name) == 0)
-    failed += !run(kDemo);
+    failed += !run_test(kDemo);
   for (const Test& t : kTests) {
     if (only == nullptr || strcmp(only, t.name) == 0)
-      failed += !run(t);
+      failed += !run_test(t);
   }
   // No page may be lost over the run.
   struct memstat end = self_stat();

@@ -6,9 +6,12 @@
 //   - two workers start; each repeats, at least ITERATIONS times (default 4) and until the round's
 //     hog is gone: fill half of its 64 KiB buffer with a pseudo-random pattern and check it back,
 //     write 2 KiB to its own file and read them back, fork a short child that checksums the buffer
-//     and exits with the checksum (checked by the worker). The workers' memory is mapped before the
-//     round (fork copies the parent's pre-touched buffer), so they never take a page fault; under
-//     memory pressure their fork() can fail, and they retry after a tick (counted as retries).
+//     and exits with the checksum (checked by the worker). Workers and their children are made
+//     with forkcopy (xv6's copying fork) from the parent's pre-touched buffer, so they own every
+//     page from the start and never take a page fault: under memory pressure their fork can fail,
+//     and they retry after a tick (counted as retries). A copy-on-write fork would instead let a
+//     child, or the worker itself, be killed at its first write after the fork for want of a page.
+//     The hog is made with fork (copy-on-write).
 //   - a hog grows, alternating sbrklazy(L) + touching every page and sbrkeager(E) (L and E vary by
 //     round, so memory runs out in a lazy touch in some rounds and in an eager sbrk in others),
 //     until an eager sbrk fails (which must leave its size and resident pages unchanged) or the
@@ -156,7 +159,7 @@ bool file_roundtrip(const char* name, const char* data, char* back, int* retries
     // 3. a short child that checksums its copy of the buffer.
     int pid;
     int tries = 0;
-    while ((pid = fork()) < 0) {
+    while ((pid = forkcopy()) < 0) {
       rep.fork_retries++;
       if (++tries > 3000) {
         printf("oomsoak: worker %d: fork failed %d times in a row\n", id, tries);
@@ -237,10 +240,11 @@ uint64 free_pages() {
   return ms.free_pages;
 }
 
-// Forks, retrying while memory or process slots are short. Returns the pid (0 in the child).
-int fork_retry() {
+// Forks with forker (fork or forkcopy), retrying while memory or process slots are short. Returns
+// the pid (0 in the child).
+int fork_retry(int (*forker)()) {
   for (int i = 0; i < 3000; i++) {
-    int pid = fork();
+    int pid = forker();
     if (pid >= 0)
       return pid;
     pause(1);
@@ -304,7 +308,7 @@ int main(int argc, char** argv) {
     }
     int workers[2];
     for (int id = 0; id < 2; id++) {
-      workers[id] = fork_retry();
+      workers[id] = fork_retry(forkcopy);
       if (workers[id] == 0) {
         close(wfd[0]);
         worker(id, min_iterations, wfd[1]);
@@ -321,7 +325,7 @@ int main(int argc, char** argv) {
       printf("oomsoak: FAILED round %d: pipe\n", round);
       return 1;
     }
-    int hog_pid = fork_retry();
+    int hog_pid = fork_retry(fork);
     if (hog_pid == 0) {
       close(hfd[0]);
       close(wfd[0]);

@@ -11,6 +11,7 @@ load("//toolchains:lazyv6.bzl", "user_program")
 PROGRAM_NAMES = [
     "cat",
     "consoletest",
+    "cowtest",
     "crashwork",
     "echo",
     "execbig",

@@ -46,6 +46,7 @@ int uptime(void);
 unsigned long pgpte(void* va); /* leaf PTE mapping va in the caller's page table, 0 if none */
 int kpgtbl(void);              /* print the caller's page table on the console */
 int memstat(int pid, struct memstat*); /* memory figures of pid (0 = the caller) and the system */
+int forkcopy(void);      /* fork copying every page at once (xv6's fork), a benchmark baseline */
 int execload(int eager); /* 1: this process's execs load every page up front; 0: on first touch */
 
 /* ulib.c */

@@ -4,13 +4,17 @@
 // through mcounteren/scounteren). The host boots QEMU with -icount shift=0, where all three follow
 // the instruction count, runs this program and parses its output (bench/results.h).
 //
-//   lazybench [check] [paths] [S=1,16,64] [K=1,8,64,512] [O=sr] [P=le] [R=1] [X=42] [N=1000]
-//             [E=10] [A=1]
+//   lazybench [check] [paths] [cow] [S=1,16,64] [K=1,8,64,512] [O=sr] [P=le] [R=1] [X=42]
+//             [N=1000] [E=10] [A=1]
 //
 //   check   counter check: a loop of exactly 2,000,000 instructions, timed by all three counters
 //   paths   kernel paths: an empty window (counter overhead), getpid round trips (N calls per
 //           repeat), fork+exec+wait of `echo` (E per repeat; echo prints an empty line), lazy
 //           sbrk of each size in S and shrinking it again while untouched
+//   cow     copy-on-write (R repeats): fork+wait of a process holding 1, 16, 64 MiB of touched
+//           heap, with fork (COW) and forkcopy (copies every page); a write fault on a COW page
+//           shared with a live child (copy) and after it exited (taken over); a read fault on an
+//           untouched page (zero page); a read-mostly sparse workload's resident pages
 //   S=      sizes in MiB (1..2047: sbrk takes an int)        K=  strides in pages (touch every
 //   k-th) O=      orders: s = sequential, r = random (seeded)      P=  policies: l = lazy, e =
 //   eager R=      repeats (at least; small workloads repeat until they touched 64 pages, at most
@@ -18,7 +22,8 @@
 //   align: pause(1) before every measurement, so it starts right after a timer tick and
 //           (being far shorter than the 0.1 s tick) no timer interrupt lands inside its windows.
 //           Under -icount this makes every instruction count repeat exactly from boot to boot.
-// Fault workloads run for every S x P x K x O unless neither P nor K is given with `check`/`paths`.
+// Fault workloads run for every S x P x K x O unless neither P nor K is given with `check`/`paths`/
+// `cow`.
 //
 // Output, format version 1: lines of space-separated key=value pairs, one per measurement.
 //   BENCH_BEGIN v=1 prog=lazybench timebase_hz=10000000 page_size=4096 reps=R seed=X
@@ -40,6 +45,13 @@
 //           resident0..3, ptpages0..3, free0..3, faults0..3 (memstat: 0 before the grow,
 //           1 after it, 2 after the first pass, 3 after the shrink)
 //   status is ok, skipped_ram (would not fit in free memory; no window fields), or sbrk_failed.
+//   forkwait  how=cow|copy, size_mib, rep, status, fork_* (fork in the parent), wait_* (wait: the
+//             child runs, exits and is freed), taken (free pages fork took, the parent's own COW
+//             copies included), child_ptpages, parent_cow (the parent's COW faults in fork_*)
+//   cowfault  case=copy|own, rep, pages, touch_* (first write to each COW page), base_* (second)
+//   zerofault rep, pages, touch_* (first read of each untouched page), base_* (second)
+//   readmostly size_mib, rep, pages, reads, writes, resident, zero_mapped, taken, ptpages (memstat
+//             deltas over reading every page of a fresh lazy region and writing one in 64)
 
 #include "kernel/types.h"
 #include "kernel/memstat.h"
@@ -167,6 +179,7 @@ struct Config {
   int spawns = 10;
   bool check = false;
   bool paths = false;
+  bool cow = false;
   bool align = false;
   bool workloads = false;
 };
@@ -218,6 +231,8 @@ Config parse_args(int argc, char** argv) {
       c.check = true;
     } else if (strcmp(a, "paths") == 0) {
       c.paths = true;
+    } else if (strcmp(a, "cow") == 0) {
+      c.cow = true;
     } else if (starts_with(a, "S=")) {
       c.nsizes = parse_list(a, a + 2, c.sizes, 8, 1, 2047);
     } else if (starts_with(a, "K=")) {
@@ -270,7 +285,7 @@ Config parse_args(int argc, char** argv) {
     c.seq = c.rnd = true;
   if (!c.lazy && !c.eager)
     c.lazy = c.eager = true;
-  c.workloads = gave_policy_or_stride || (!c.check && !c.paths);
+  c.workloads = gave_policy_or_stride || (!c.check && !c.paths && !c.cow);
   return c;
 }
 
@@ -532,6 +547,164 @@ void run_paths(const Config& c) {
   }
 }
 
+// ---- copy-on-write (`cow`) ----------------------------------------------------------------------
+
+constexpr uint64 kCowSizesMib[] = {1, 16, 64};
+constexpr uint64 kCowFaultPages = 256;       // pages per COW / zero-page fault measurement
+constexpr uint64 kReadMostlyMib = 64;        // the read-mostly workload's region
+constexpr uint64 kReadMostlyWriteEvery = 64; // it writes one page in this many
+
+// Reads one byte in each listed page (the read twin of touch()).
+__attribute__((noinline)) void read_pages(char* base, const uint32* idx, uint64 n) {
+  for (uint64 i = 0; i < n; i++)
+    (void)*reinterpret_cast<const volatile char*>(base + (static_cast<uint64>(idx[i]) * kPageSize));
+}
+
+// Runs pass over the first kCowFaultPages pages of base twice (after a tick if A=1) and adds
+// pages=, the first pass's window touch_* and the second's base_* to l.
+void two_passes(Line& l, char* base, void (*pass)(char*, const uint32*, uint64)) {
+  align();
+  Counters c0 = now();
+  pass(base, page_index, kCowFaultPages);
+  Counters c1 = now();
+  pass(base, page_index, kCowFaultPages);
+  Counters c2 = now();
+  l.kv("pages", kCowFaultPages).window("touch", since(c0, c1)).window("base", since(c1, c2));
+}
+
+// fork (or forkcopy) + wait of this process holding size_mib of touched heap; the child exits at
+// once. One RESULT line.
+void fork_wait(uint64 size_mib, bool copy, int rep) {
+  const int n = static_cast<int>(size_mib * kMiB);
+  const uint64 pages = size_mib * kMiB / kPageSize;
+  Line l("RESULT");
+  start_result(l, "forkwait");
+  l.kv("how", copy ? "copy" : "cow").kv("size_mib", size_mib).kv("rep", static_cast<uint64>(rep));
+  char* base = sys_sbrk(n, SBRK_EAGER);
+  if (base == SBRK_ERROR) {
+    l.kv("status", "sbrk_failed").emit();
+    return;
+  }
+  fill_pages(pages, 1, false, 0);
+  touch(base, page_index, pages);
+  const struct memstat ms0 = stat_self();
+  align();
+  Counters c0 = now();
+  int pid = copy ? forkcopy() : fork();
+  if (pid == 0)
+    exit(0);
+  Counters c1 = now();
+  const struct memstat ms1 = stat_self();
+  struct memstat child;
+  const bool have_child = pid > 0 && memstat(pid, &child) == 0;
+  Counters c2 = now();
+  int st = -1;
+  if (pid > 0)
+    wait(&st);
+  Counters c3 = now();
+  sys_sbrk(-n, SBRK_EAGER);
+  if (pid < 0 || !have_child || st != 0) {
+    l.kv("status", "fork_failed").emit();
+    return;
+  }
+  l.kv("status", "ok")
+      .kv("pages", pages)
+      .window("fork", since(c0, c1))
+      .window("wait", since(c2, c3));
+  l.kv("taken", ms0.free_pages - ms1.free_pages).kv("child_ptpages", child.ptpages);
+  l.kv("parent_cow", ms1.faults_cow - ms0.faults_cow).emit();
+}
+
+// Write faults on kCowFaultPages COW pages: shared with a live child (each write copies), or
+// (own) after the child exited (each write takes its page over). One RESULT line.
+void cow_faults(bool own, int rep) {
+  const int n = static_cast<int>(kCowFaultPages * kPageSize);
+  char* base = sys_sbrk(n, SBRK_EAGER);
+  if (base == SBRK_ERROR)
+    return;
+  fill_pages(kCowFaultPages, 1, false, 0);
+  touch(base, page_index, kCowFaultPages);
+  int go[2];
+  if (pipe(go) != 0)
+    return;
+  int pid = fork();
+  if (pid == 0) {
+    char ch;
+    exit(read(go[0], &ch, 1) == 1 ? 0 : 1);
+  }
+  auto release = [&] {
+    write(go[1], "x", 1);
+    wait(nullptr);
+    close(go[0]);
+    close(go[1]);
+  };
+  if (own)
+    release();
+  Line l("RESULT");
+  start_result(l, "cowfault");
+  l.kv("case", own ? "own" : "copy").kv("rep", static_cast<uint64>(rep));
+  two_passes(l, base, touch);
+  if (!own)
+    release();
+  sys_sbrk(-n, SBRK_EAGER);
+  l.emit();
+}
+
+// Read faults on kCowFaultPages untouched pages (each maps the zero page). One RESULT line.
+void zero_faults(int rep) {
+  const int n = static_cast<int>(kCowFaultPages * kPageSize);
+  char* base = sys_sbrk(n, SBRK_LAZY);
+  if (base == SBRK_ERROR)
+    return;
+  fill_pages(kCowFaultPages, 1, false, 0);
+  Line l("RESULT");
+  start_result(l, "zerofault");
+  l.kv("rep", static_cast<uint64>(rep));
+  two_passes(l, base, read_pages);
+  sys_sbrk(-n, SBRK_LAZY);
+  l.emit();
+}
+
+// A read-mostly sparse workload: reads every page of a fresh kReadMostlyMib lazy region, writes
+// one in kReadMostlyWriteEvery. One RESULT line of memstat deltas.
+void read_mostly(int rep) {
+  const int n = static_cast<int>(kReadMostlyMib * kMiB);
+  const uint64 pages = kReadMostlyMib * kMiB / kPageSize;
+  const uint64 writes = pages / kReadMostlyWriteEvery;
+  char* base = sys_sbrk(n, SBRK_LAZY);
+  if (base == SBRK_ERROR)
+    return;
+  fill_pages(pages, 1, false, 0);
+  const struct memstat ms0 = stat_self();
+  read_pages(base, page_index, pages);
+  fill_pages(writes, kReadMostlyWriteEvery, false, 0);
+  touch(base, page_index, writes);
+  const struct memstat ms1 = stat_self();
+  sys_sbrk(-n, SBRK_LAZY);
+  Line l("RESULT");
+  start_result(l, "readmostly");
+  l.kv("size_mib", kReadMostlyMib).kv("rep", static_cast<uint64>(rep)).kv("pages", pages);
+  l.kv("reads", pages).kv("writes", writes).kv("resident", ms1.resident - ms0.resident);
+  l.kv("zero_mapped", ms1.zero_mapped - ms0.zero_mapped);
+  l.kv("taken", ms0.free_pages - ms1.free_pages).kv("ptpages", ms1.ptpages - ms0.ptpages).emit();
+}
+
+// `cow`: every copy-on-write measurement, R times each.
+void run_cow(const Config& c) {
+  for (uint64 size : kCowSizesMib) {
+    for (int rep = 0; rep < c.reps; rep++) {
+      fork_wait(size, false, rep);
+      fork_wait(size, true, rep);
+    }
+  }
+  for (int rep = 0; rep < c.reps; rep++) {
+    cow_faults(false, rep);
+    cow_faults(true, rep);
+    zero_faults(rep);
+  }
+  read_mostly(0);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -557,6 +730,8 @@ int main(int argc, char** argv) {
     run_check();
   if (c.paths)
     run_paths(c);
+  if (c.cow)
+    run_cow(c);
   if (c.workloads)
     run_workloads(c);
 

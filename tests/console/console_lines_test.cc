@@ -53,12 +53,16 @@ TEST(ConsoleLines, EveryLineWholeOnEightHarts) {
 
   const std::regex worker(R"(cw (\d+) (\d+) (\d+) ([a-z]+))");
   const std::regex pt_head(R"(page table 0x[0-9a-f]{16})");
-  const std::regex pt_line(R"(( \.\.)+0x[0-9a-f]{16}: pte 0x[0-9a-f]{16} pa 0x[0-9a-f]{16})");
+  // A leaf may end in " cow" (shared copy-on-write) or " zero" (the zero page).
+  const std::regex pt_line(
+      R"(( \.\.)+0x[0-9a-f]{16}: pte 0x[0-9a-f]{16} pa 0x[0-9a-f]{16}( cow| zero)?)");
   const std::regex kill_line(
       R"(pid \d+ \(consoletest\): killed: .+ at va 0x[0-9a-f]{16} \(sepc 0x[0-9a-f]{16}\))");
   // Ctrl-P lines; a slot that allocproc is still setting up has no name yet.
   const std::regex proc_line(
       R"(\d+ +\S+ +(\S+ +)?resident \d+ pages, ptpages \d+, sz \d+, faults \d+)");
+  // Each one's second line: COW and zero-page mappings, faults by kind.
+  const std::regex proc_kinds(R"(  cow \d+, zero \d+; faults lazy \d+, zero \d+, cow \d+)");
   std::map<std::pair<int, int>, int> seen;
   int heads = 0, kills = 0, bad = 0;
   std::istringstream lines(out);
@@ -80,7 +84,7 @@ TEST(ConsoleLines, EveryLineWholeOnEightHarts) {
       kills++;
       continue;
     } else if (line.empty() || line == "consoletest lines: OK" || std::regex_match(line, pt_line) ||
-               std::regex_match(line, proc_line)) {
+               std::regex_match(line, proc_line) || std::regex_match(line, proc_kinds)) {
       continue;
     }
     if (++bad <= 20)

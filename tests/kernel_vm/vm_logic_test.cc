@@ -84,9 +84,46 @@ constexpr Pte leaf(PteFlag f) {
   return Pte::make(PhysAddr(0x80001000), PteFlag::V | f);
 }
 
-TEST(ClassifyFault, UntouchedInsideSizeIsLazy) {
-  EXPECT_EQ(classify_fault(0x10000, 0x8000, Access::Read, Pte(0)), FaultCause::Lazy);
+// A write to an untouched page gets a private page; a read maps the shared zero page.
+TEST(ClassifyFault, UntouchedInsideSize) {
+  EXPECT_EQ(classify_fault(0x10000, 0x8000, Access::Read, Pte(0)), FaultCause::ZeroRead);
   EXPECT_EQ(classify_fault(0x10000, 0xFFFF, Access::Write, Pte(0)), FaultCause::Lazy);
+}
+
+// A write to a COW page or to a zero-page mapping is fixed; a read of either, or a write to a
+// mapped read-only page without a mark (text), is not.
+TEST(ClassifyFault, CowAndZeroPage) {
+  const PteFlag ur = PteFlag::R | PteFlag::U;
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Write, leaf(ur | PteFlag::Cow)),
+            FaultCause::Cow);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Write, leaf(ur | PteFlag::X | PteFlag::Cow)),
+            FaultCause::Cow);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Write, leaf(ur | PteFlag::Zero)),
+            FaultCause::ZeroWrite);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Read, leaf(ur | PteFlag::Cow)),
+            FaultCause::Unexpected);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Read, leaf(ur | PteFlag::Zero)),
+            FaultCause::Unexpected);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Execute, leaf(ur | PteFlag::Zero)),
+            FaultCause::NoExec);
+  EXPECT_EQ(classify_fault(0x10000, 0x4000, Access::Write, leaf(ur)), FaultCause::ReadOnly);
+  // The stack guard page after fork: COW-marked but without PTE_U, still a guard.
+  EXPECT_EQ(classify_fault(0x10000, 0x2000, Access::Write, leaf(PteFlag::R | PteFlag::Cow)),
+            FaultCause::Guard);
+  // Outside sz wins over any mark.
+  EXPECT_EQ(classify_fault(0x4000, 0x4000, Access::Write, leaf(ur | PteFlag::Cow)),
+            FaultCause::Outside);
+}
+
+// The RSW bits the marks use are ignored by the hardware and survive encode/decode.
+TEST(Pte, MarksAreSoftwareBits) {
+  EXPECT_EQ(static_cast<uint64>(PteFlag::Cow), 1u << 8);
+  EXPECT_EQ(static_cast<uint64>(PteFlag::Zero), 1u << 9);
+  const Pte p = Pte::make(PhysAddr(0x80002000), PteFlag::V | PteFlag::R | PteFlag::Cow);
+  EXPECT_TRUE(p.has(PteFlag::Cow));
+  EXPECT_FALSE(p.has(PteFlag::Zero));
+  EXPECT_EQ(p.pa().raw(), 0x80002000u);
+  EXPECT_TRUE(p.leaf());
 }
 
 TEST(ClassifyFault, OutsideSize) {
@@ -110,7 +147,8 @@ TEST(ClassifyFault, ExecuteOnUntouchedHeap) {
   EXPECT_EQ(classify_fault(0x10000, 0x8000, Access::Execute, Pte(0)), FaultCause::NoExec);
 }
 
-// Only an untouched page is mapped; a PTE that already allows the access means a stale TLB entry
+// An untouched page is mapped (private for a write, the zero page for a read), a write to a COW or
+// zero-page mapping made private; a PTE that already allows the access means a stale TLB entry
 // (flushed, no kill); everything else kills.
 TEST(ClassifyFault, Actions) {
   const PteFlag urw = PteFlag::R | PteFlag::W | PteFlag::U;
@@ -130,6 +168,14 @@ TEST(ClassifyFault, Actions) {
             FaultAction::Kill);
   EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Execute, Pte(0))),
             FaultAction::Kill);
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Read, Pte(0))),
+            FaultAction::MapZeroPage);
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Write,
+                                        leaf(PteFlag::R | PteFlag::U | PteFlag::Zero))),
+            FaultAction::Map);
+  EXPECT_EQ(fault_action(classify_fault(0x10000, 0x8000, Access::Write,
+                                        leaf(PteFlag::R | PteFlag::U | PteFlag::Cow))),
+            FaultAction::CopyOnWrite);
 }
 
 // An image like user.ld's: text R-X at 0, rodata R-- at 0x3000, data+bss RW- at 0x5000 (bss
@@ -173,7 +219,7 @@ TEST(ClassifyFault, FilePages) {
   EXPECT_EQ(cause(0x7000, Access::Write), FaultCause::File); // bss: loaded as zeros
   EXPECT_EQ(cause(0x6000, Access::Execute), FaultCause::NoExec);
   EXPECT_EQ(cause(0x4000, Access::Write), FaultCause::Lazy);
-  EXPECT_EQ(cause(0x9000, Access::Read), FaultCause::Lazy);
+  EXPECT_EQ(cause(0x9000, Access::Read), FaultCause::ZeroRead); // above the image: the zero page
   const Pte mapped =
       Pte::make(PhysAddr(0x80001000), (PteFlag::R | PteFlag::W | PteFlag::U) | PteFlag::V);
   EXPECT_EQ(cause(0x5000, Access::Write, mapped), FaultCause::Unexpected);
@@ -186,6 +232,8 @@ TEST(ClassifyFault, FilePages) {
 TEST(ClassifyFault, CauseText) {
   EXPECT_STREQ(fault_cause_text(FaultCause::Guard), "access to the stack guard page");
   EXPECT_STREQ(fault_cause_text(FaultCause::Outside), "page fault outside user memory");
+  EXPECT_STREQ(fault_cause_text(FaultCause::Cow), "out of memory for a copy-on-write page");
+  EXPECT_STREQ(fault_cause_text(FaultCause::ZeroRead), "out of memory");
 }
 
 // ---- walk_range(): page tables built in host memory. A host pointer survives the PhysAddr round

@@ -93,7 +93,7 @@ std::optional<ProcFigures> parse_free_p(const std::string& output) {
   auto sz = find_number(output, R"(\n  size +(\d+) bytes)");
   auto resident = find_number(output, R"(\n  resident +(\d+) pages)");
   auto ptpages = find_number(output, R"(\n  page tables +(\d+) pages)");
-  auto faults = find_number(output, R"(\n  lazy faults +(\d+)\n)");
+  auto faults = find_number(output, R"(\n  faults +(\d+)\n)");
   if (!sz || !resident || !ptpages || !faults) {
     ADD_FAILURE() << "unexpected `free -p` output:\n" << output;
     return std::nullopt;
@@ -108,6 +108,39 @@ std::optional<MemoryBalance> memory_balance(Qemu& q) {
   if (!f || !init || !sh)
     return std::nullopt;
   return MemoryBalance{f->free, init->resident + init->ptpages, sh->resident + sh->ptpages};
+}
+
+void expect_balance(Qemu& q, const MemoryBalance& before, const std::string& after) {
+  auto now = memory_balance(q);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_EQ(now->total(), before.total())
+      << "pages lost after `" << after << "`: free " << before.free_pages << " -> "
+      << now->free_pages << ", init " << before.init_pages << " -> " << now->init_pages << ", sh "
+      << before.sh_pages << " -> " << now->sh_pages;
+}
+
+std::string run_checks(Qemu& q, const std::string& command) {
+  EXPECT_CONSOLE(q.send_line(command));
+  auto r = q.expect_any({"ALL TESTS PASSED\n", "SOME TESTS FAILED\n", "panic"}, 600s);
+  EXPECT_CONSOLE(r);
+  if (!r)
+    return "";
+  const std::string out = "\n" + r.before;
+  std::string failed;
+  for (const auto& m : grep_lines(out, R"(.*FAILED.*)"))
+    failed += "\n" + m[0];
+  EXPECT_EQ(r.index, 0) << command << " ended with " << r.text << "failures:" << failed;
+  EXPECT_EQ(failed, "");
+  EXPECT_CONSOLE(q.expect("$ ", kCommandTimeout));
+  return out;
+}
+
+std::string section(const std::string& out, const std::string& name) {
+  size_t b = out.find("test " + name + ": start\n");
+  if (b == std::string::npos)
+    return "";
+  size_t e = out.find("test " + name + ": ", b + 1);
+  return out.substr(b, e == std::string::npos ? std::string::npos : e - b);
 }
 
 std::optional<std::string> image_file(const std::string& image_path, const std::string& path) {

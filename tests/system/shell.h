@@ -72,6 +72,15 @@ struct MemoryBalance {
   uint64_t total() const { return free_pages + init_pages + sh_pages; }
 };
 std::optional<MemoryBalance> memory_balance(Qemu& q);
+// Adds a failure if the balance now differs from `before` (pages lost after command `after`).
+void expect_balance(Qemu& q, const MemoryBalance& before, const std::string& after);
+
+// An in-OS check program's run (lazytest, cowtest): "\n" + everything it printed before its
+// sentinel. Adds a failure, listing its FAILED lines, unless it ended with "ALL TESTS PASSED";
+// then waits for the prompt.
+std::string run_checks(Qemu& q, const std::string& command);
+// The part of a check program's output from "test NAME: start" to its "test NAME: ..." verdict.
+std::string section(const std::string& out, const std::string& name);
 
 // A file of the disk image (--fs), or nullopt (with a failure recorded).
 std::optional<std::string> image_file(const std::string& image_path, const std::string& path);

@@ -223,7 +223,12 @@ TEST(Free, TotalsPerProcessAndErrors) {
     EXPECT_EQ(fp->sz, p.sz) << p.name;
     EXPECT_EQ(fp->resident, p.resident) << p.name;
     EXPECT_EQ(fp->ptpages, p.ptpages) << p.name;
-    EXPECT_EQ(fp->faults, p.faults) << p.name;
+    // The shell forks `free`, then writes pages it shares with the child copy-on-write: its
+    // fault count may have grown since Ctrl-P.
+    if (p.name == "sh")
+      EXPECT_GE(fp->faults, p.faults) << p.name;
+    else
+      EXPECT_EQ(fp->faults, p.faults) << p.name;
     EXPECT_TRUE(parse_free(out).has_value());
   }
 
