@@ -142,6 +142,7 @@ bool run(const Test& t) {
     exit(1);
   }
   if (pid == 0) {
+    ut::own_scratch();
     t.fn(t.name);
     exit(0);
   }

@@ -6,9 +6,6 @@ namespace ut {
 alignas(16) char buf[kBufSize];
 alignas(16) char big[kBigSize];
 
-// Makes the scratch buffers this process's own: a test runs in a child of the driver, so they
-// start shared copy-on-write, and the first write to each page would take a page in the middle of
-// a test's free-page balance. Idempotent: a page already private costs no fault.
 void own_scratch() {
   for (int i = 0; i < kBufSize; i += PGSIZE)
     reinterpret_cast<volatile char*>(buf)[i] = buf[i];
@@ -17,7 +14,6 @@ void own_scratch() {
 }
 
 struct memstat mine(const char* s) {
-  own_scratch();
   struct memstat ms;
   memset(&ms, 0, sizeof ms);
   CHECKF(memstat(0, &ms) == 0, "memstat(0) failed");

@@ -72,6 +72,10 @@ inline uint64 current_sp() {
 
 // The caller's memstat; fails the test if the call fails.
 struct memstat mine(const char* s);
+// Makes the scratch buffers (buf, big) this process's own. Each test runs in a child of the
+// driver, sharing them copy-on-write: the driver calls this first, so that a test's first write
+// to them takes no page in the middle of its free-page balance (or fails with no page free).
+void own_scratch();
 
 // True if every free page the process had before is back, counting page-table pages the process
 // still holds (a kernel may keep those after shrinking) as returned.
