@@ -8,22 +8,26 @@
 // counts it in Proc::sleeplocks). Takes and releases lk_; must not be called with a spinlock held.
 void Sleeplock::acquire() {
   SpinGuard guard(lk_);
-  while (locked_)
+  while (locked_) {
+    waiters_++;
     sleep(this, lk_);
+    waiters_--;
+  }
   locked_ = true;
   Proc* p = myproc();
   pid_ = p->pid;
   p->sleeplocks++;
 }
 
-// Frees the lock, uncounts it, and wakes every process sleeping in acquire(). Takes and releases
-// lk_.
+// Frees the lock, uncounts it, and wakes every process sleeping in acquire(), if there is one
+// (wakeup() visits every process slot: most releases have no waiter). Takes and releases lk_.
 void Sleeplock::release() {
   SpinGuard guard(lk_);
   locked_ = false;
   pid_ = 0;
   myproc()->sleeplocks--;
-  wakeup(this);
+  if (waiters_ > 0)
+    wakeup(this);
 }
 
 // True if the current process holds the lock. Takes and releases lk_.

@@ -27,7 +27,8 @@ public:
 private:
   Spinlock lk_; // protects this sleep lock's fields
   bool locked_ GUARDED_BY(lk_) = false;
-  int pid_ GUARDED_BY(lk_) = 0; // process holding the lock
+  int pid_ GUARDED_BY(lk_) = 0;     // process holding the lock
+  int waiters_ GUARDED_BY(lk_) = 0; // processes sleeping in acquire(): release() wakes only if any
   const char* name_;
 };
 
