@@ -31,28 +31,51 @@ using PageRefCount = uint32;
 extern PageRefCount* kpage_refs;
 extern uint64 kpage_refs_base;
 
-// The sharer count of the managed page at pa (no range check: callers pass pages from user PTEs).
-[[nodiscard]] inline PageRefCount& kref_of(PhysAddr pa) {
-  return kpage_refs[(pa.raw() - kpage_refs_base) >> kPageShift];
-}
-// Adds a reference to an allocated page: one more PTE maps it (copy-on-write fork).
+// The count table's address and base, read once into registers by a loop over many pages (fork's
+// and unmap's), which would otherwise reload the globals after every store to a PTE.
+class PageRefs {
+public:
+  PageRefs()
+      : page0_(reinterpret_cast<uint64>(kpage_refs) -
+               (kpage_refs_base >> kPageShift) * sizeof(PageRefCount)) {}
+  // The sharer count of the managed page at pa (no range check: callers pass pages from user
+  // PTEs).
+  [[nodiscard]] PageRefCount& of(PhysAddr pa) const {
+    return *reinterpret_cast<PageRefCount*>(page0_ +
+                                            (pa.raw() >> kPageShift) * sizeof(PageRefCount));
+  }
+  // Adds a reference to an allocated page: one more PTE maps it (copy-on-write fork).
+  void inc(PhysAddr pa) const { __atomic_fetch_add(&of(pa), 1, __ATOMIC_RELAXED); }
+  // Drops one reference to the page at pa if another remains: true then (the page stays). False
+  // if the caller holds the only one (then it is the caller's to free). One amoadd,
+  // acquire/release: the last user frees the page only after every other sharer is done with it.
+  [[nodiscard]] bool drop_shared(PhysAddr pa) const {
+    PageRefCount& extra = of(pa);
+    if (__atomic_fetch_sub(&extra, 1, __ATOMIC_ACQ_REL) != 0)
+      return true;
+    // The caller held the only reference, so nobody else maps the page to read or change the
+    // count (only a fork of a process mapping it adds one): undo the decrement below 0.
+    __atomic_store_n(&extra, 0, __ATOMIC_RELAXED);
+    return false;
+  }
+
+private:
+  // Where page number 0's count would be: kpage_refs minus the first counted page's number, as an
+  // integer (the address lies outside the table; only page numbers from the base up index it).
+  uint64 page0_;
+};
+
+// PageRefs().inc(pa): one reference more to the page at pa.
 inline void kref_inc(PhysAddr pa) {
-  __atomic_fetch_add(&kref_of(pa), 1, __ATOMIC_RELAXED);
+  PageRefs().inc(pa);
 }
 // The references to an allocated page now (1: its only user may take it over).
 [[nodiscard]] inline uint64 kref_count(PhysAddr pa) {
-  return 1 + __atomic_load_n(&kref_of(pa), __ATOMIC_ACQUIRE);
+  return 1 + __atomic_load_n(&PageRefs().of(pa), __ATOMIC_ACQUIRE);
 }
-// Drops one reference to the page at pa if another remains: true then (the page stays). False if
-// the caller holds the only one (then it is the caller's to free). Acquire/release: the last user
-// frees the page only after every other sharer is done with it.
+// PageRefs().drop_shared(pa): drops a reference to the page at pa unless it is the last (false).
 [[nodiscard]] inline bool kref_drop_shared(PhysAddr pa) {
-  PageRefCount& extra = kref_of(pa);
-  for (PageRefCount n = __atomic_load_n(&extra, __ATOMIC_ACQUIRE); n != 0;) {
-    if (__atomic_compare_exchange_n(&extra, &n, n - 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-      return true;
-  }
-  return false;
+  return PageRefs().drop_shared(pa);
 }
 
 // Bracket an update that moves pages between two of the counters kfree_pages() adds (the global

@@ -23,6 +23,10 @@ constinit uint64 total_cow_faults = 0; // of those, COW and zero-page writes; at
 // untouched pages, never written, never freed, and not reference-counted.
 constinit void* zero_page = nullptr;
 constinit bool kernel_map_complete = false; // set by kvminit: the kernel half is final
+// The valid root entries of the kernel half (a handful: devices, RAM, kernel stacks), which
+// uvmcreate() copies into every user root; set once by kvminit.
+constinit uint16 kernel_roots[kPtesPerPage - kUserRootPtes] = {};
+constinit int nkernel_roots = 0;
 
 // ---------------------------------------------------------------------------------------------------
 // Sv39, the page-table format walk() and walk_range() (vmlogic.h) follow.
@@ -221,29 +225,33 @@ struct Unmapper : TableFreer {
     Pte* t = table_of(pte);
     const uint64 first = (lo > va ? lo - va : 0) / kPageSize;
     const uint64 stop = hi < va + sv39_span(1) ? (hi - va) / kPageSize : kPtesPerPage;
+    // Entries below this index lie below kHeapLimit (counted in stats.resident).
+    const uint64 below = kHeapLimit > va ? (kHeapLimit - va) / kPageSize : 0;
+    // A user leaf has R (a non-leaf has none of R, W, X): the common one is a private or COW page.
+    constexpr uint64 kTest = static_cast<uint64>(PteFlag::V | PteFlag::R | PteFlag::Zero);
+    constexpr uint64 kPage = static_cast<uint64>(PteFlag::V | PteFlag::R);
+    const PageRefs refs;
     uint64 resident = 0, zero = 0, cow = 0;
-    for (uint64 i = first; i < stop; i++) {
-      if ((i & 7) == 0 && i + 8 <= stop && group_empty(&t[i])) {
-        i += 7;
-        continue;
-      }
-      Pte& e = t[i];
-      if (!e.valid())
-        continue;
-      const uint64 a = va + i * kPageSize;
-      if (!e.leaf())
-        panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(a));
-      if (e.has(PteFlag::Zero)) {
+    // Drops a private or COW page: a page another process still maps only loses a reference.
+    auto release = [&](Pte e) {
+      cow += e.has(PteFlag::Cow) ? 1 : 0;
+      if (free_pages == Free::Yes && !refs.drop_shared(e.pa()))
+        kfree(e.pa().as_ptr());
+    };
+    for_each_valid(t, first, stop, [&](uint64 i, uint64 raw) {
+      const Pte e(raw);
+      if ((raw & kTest) == kPage) {
+        release(e);
+      } else if (!e.leaf()) {
+        panic("uvmunmap: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va + i * kPageSize));
+      } else if (e.has(PteFlag::Zero)) {
         zero++;
       } else {
-        cow += e.has(PteFlag::Cow) ? 1 : 0;
-        // A page another process still maps only loses a reference.
-        if (free_pages == Free::Yes && !kref_drop_shared(e.pa()))
-          kfree(e.pa().as_ptr());
+        release(e); // a leaf without R: none is made, but it would be freed like any other
       }
-      e = Pte(0);
-      resident += a < kHeapLimit ? 1 : 0;
-    }
+      t[i] = Pte(0);
+      resident += i < below ? 1 : 0;
+    });
     stats.resident -= resident;
     stats.zero_mapped -= zero;
     stats.shared -= cow;
@@ -284,6 +292,10 @@ void kvminit() {
   zero_page = kzalloc();
   if (zero_page == nullptr)
     panic("kvminit: out of memory for the zero page");
+  for (int i = kUserRootPtes; i < kPtesPerPage; i++) {
+    if (kernel_pagetable[i].valid())
+      kernel_roots[nkernel_roots++] = static_cast<uint16>(i);
+  }
   // From here on the kernel half never changes: every user root made later copies its root
   // entries (uvmcreate), and they point at the same lower-level tables, which stay as they are.
   __atomic_store_n(&kernel_map_complete, true, __ATOMIC_RELEASE);
@@ -401,8 +413,8 @@ PageTable uvmcreate(VmStats& stats) {
     return nullptr;
   stats.ptpages++;
   if constexpr (!kIsolatedTraps) {
-    for (int i = kUserRootPtes; i < kPtesPerPage; i++)
-      pt[i] = kernel_pagetable[i];
+    for (int k = 0; k < nkernel_roots; k++)
+      pt[kernel_roots[k]] = kernel_pagetable[kernel_roots[k]];
   }
   return pt;
 }
@@ -545,31 +557,35 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
       }
       Pte* src = table_of(pte);
       const uint64 stop = end < va + sv39_span(1) ? (end - va) / kPageSize : kPtesPerPage;
+      // The common page is private and writable: V and W set, neither Cow nor Zero. Flipping W and
+      // Cow makes it COW; it is stored in both tables and gains a sharer.
+      constexpr uint64 kTest =
+          static_cast<uint64>(PteFlag::V | PteFlag::W | PteFlag::Cow | PteFlag::Zero);
+      constexpr uint64 kWritable = static_cast<uint64>(PteFlag::V | PteFlag::W);
+      constexpr uint64 kToCow = static_cast<uint64>(PteFlag::W | PteFlag::Cow);
+      const PageRefs refs;
       uint64 n = 0, z = 0, c = 0, w = 0;
-      for (uint64 i = 0; i < stop; i++) {
-        if ((i & 7) == 0 && i + 8 <= stop && group_empty(&src[i])) {
-          i += 7;
-          continue;
+      for_each_valid(src, 0, stop, [&](uint64 i, uint64 raw) {
+        if ((raw & kTest) == kWritable) {
+          raw ^= kToCow;
+          src[i] = Pte(raw);
+          dst[i] = Pte(raw);
+          refs.inc(Pte(raw).pa());
+          w++;
+          return;
         }
-        uint64 raw = src[i].raw();
-        if ((raw & static_cast<uint64>(PteFlag::V)) == 0)
-          continue;
         if (!Pte(raw).leaf())
           panic("uvmcopy: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va + i * kPageSize));
         n++;
         if (Pte(raw).has(PteFlag::Zero)) {
           z++;
         } else {
-          kref_inc(Pte(raw).pa());
-          if (Pte(raw).has(PteFlag::W)) {
-            raw = (raw & ~static_cast<uint64>(PteFlag::W)) | static_cast<uint64>(PteFlag::Cow);
-            src[i] = Pte(raw);
-            w++;
-          }
+          refs.inc(Pte(raw).pa()); // read-only (text) or already COW: shared as it is
           c += Pte(raw).has(PteFlag::Cow) ? 1 : 0;
         }
         dst[i] = Pte(raw);
-      }
+      });
+      n += w, c += w; // the pages made COW here are mapped and COW in new_pt too
       mapped += n, zero += z, cow += c, weakened += w;
       return false; // done with this table
     }

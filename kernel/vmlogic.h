@@ -163,6 +163,22 @@ enum class FaultAction : uint8 { Map, MapZeroPage, CopyOnWrite, LoadFromFile, Fl
   return (any & static_cast<uint64>(PteFlag::V)) == 0;
 }
 
+// Calls f(i, raw) for each valid entry t[i] with i in [first, stop), in order, raw being its value
+// when read. Invalid entries are skipped 8 at a time where a group of 8 starts, so a valid entry
+// costs a load, a test and the loop step beyond f (fork's and unmap's per-page loops).
+template <typename F>
+[[gnu::always_inline]] inline void for_each_valid(Pte* t, uint64 first, uint64 stop, F&& f) {
+  for (uint64 i = first; i < stop; i++) {
+    const uint64 raw = t[i].raw();
+    if ((raw & static_cast<uint64>(PteFlag::V)) == 0) {
+      if ((i & 7) == 0 && i + 8 <= stop && group_empty(&t[i]))
+        i += 7;
+      continue;
+    }
+    f(i, raw);
+  }
+}
+
 // True if no entry of the page-table page pt is valid.
 [[nodiscard]] inline bool table_empty(const Pte* pt) {
   for (int i = 0; i < kPtesPerPage; i += 8) {

@@ -506,6 +506,31 @@ TEST(WalkRange, GroupEmptySkipsUntouchedStretches) {
   EXPECT_EQ(part.leaves, (Visits{{0, 0}, {7 * kPageSize, 0}}));
 }
 
+TEST(ForEachValid, VisitsEveryValidEntryOfARangeInOrder) {
+  Pte t[kPtesPerPage] = {};
+  const std::vector<uint64> valid = {0, 7, 8, 9, 63, 64, 200, 503, 504, 510, 511};
+  for (uint64 i : valid)
+    t[i] = Pte((i << 10) | static_cast<uint64>(PteFlag::V | PteFlag::R));
+  t[100] = Pte(static_cast<uint64>(PteFlag::R)); // not valid: never visited
+  auto visit = [&](uint64 first, uint64 stop) {
+    std::vector<uint64> seen;
+    for_each_valid(t, first, stop, [&](uint64 i, uint64 raw) {
+      EXPECT_EQ(raw, t[i].raw());
+      seen.push_back(i);
+    });
+    return seen;
+  };
+  EXPECT_EQ(visit(0, kPtesPerPage), valid);
+  // Ranges that start or stop inside a group of 8: only the entries in [first, stop).
+  EXPECT_EQ(visit(9, 505), (std::vector<uint64>{9, 63, 64, 200, 503, 504}));
+  EXPECT_EQ(visit(1, 8), (std::vector<uint64>{7}));
+  EXPECT_EQ(visit(505, 510), (std::vector<uint64>{}));
+  EXPECT_EQ(visit(8, 8), (std::vector<uint64>{}));
+  // An entry the callback clears is not seen again; the rest still are.
+  for_each_valid(t, 0, kPtesPerPage, [&](uint64 i, uint64) { t[i] = Pte(0); });
+  EXPECT_EQ(visit(0, kPtesPerPage), (std::vector<uint64>{}));
+}
+
 TEST(WalkRange, SuperpageLeavesAreVisitedAtTheirLevel) {
   HostTable t;
   t.map_super(kGiB, 1);
