@@ -218,9 +218,11 @@ std::string render_markdown(const ReportInput& in) {
         "separately (see the README).\n\n";
 
   md << "## Exec that loads on first touch (one run)\n\n"
-     << "fork + exec + wait of `echo` (3 pages, nearly all touched) and of `execbig quit` (200 KiB "
-        "of data it never touches), with exec loading each page on first touch (the default) and "
-        "with `execload(1)` (exec reads and maps every page up front, as before).\n\n";
+     << "fork + exec + wait of `echo` (3 pages, nearly all touched) against the same path before "
+        "copy-on-write fork and lazy exec (a figure measured at that commit: bench/README.md), "
+        "and of `execbig quit` (200 KiB of data it never touches) with exec loading each page on "
+        "first touch (the default) and with `execload(1)` (exec reads and maps every page up "
+        "front, as before).\n\n";
   target_table(md, in.exec_targets, "–");
 
   md << "## Wall clock, shared vs isolated (medians)\n\n"

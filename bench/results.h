@@ -187,9 +187,17 @@ std::vector<TargetRow> evaluate_trap_targets(const Figures& shared_icount,
                                              const Figures* shared_wall,
                                              const Figures* isolated_wall);
 
-// Exec that loads on first touch: fork + exec + wait of echo, and of execbig (a big program that
-// touches little), eager exec / lazy exec ≥ 2, in instructions (-icount) and in wall-clock medians
-// (shared_wall may be null), all from one run.
+// fork + exec + wait of echo per spawn under -icount before copy-on-write fork and lazy exec
+// (commit 39e1ff6: copying fork, eager exec), measured 2026-12-02 with that commit's `lazybench
+// paths` (minimum of 3 repeats of 10 spawns): the reference of the target "≥ 2x cheaper than
+// before". bench/README.md says how to measure it again.
+inline constexpr double kSpawnEchoBeforeInstr = 172264;
+inline constexpr const char* kSpawnEchoBeforeCommit = "39e1ff6";
+
+// Demand paging's exec targets: fork + exec + wait of echo ≥ 2x cheaper in instructions than
+// kSpawnEchoBeforeInstr; and of execbig (a big program that touches little), eager exec / lazy
+// exec ≥ 2, in instructions (-icount) and in wall-clock medians (shared_wall may be null), from
+// one run.
 std::vector<TargetRow> evaluate_exec_targets(const Figures& shared_icount,
                                              const Figures* shared_wall);
 // The copy-on-write targets, under -icount on the shared kernel: COW fork + wait of a 64 MiB
