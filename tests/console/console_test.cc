@@ -31,8 +31,9 @@ std::string pattern(size_t n) {
 // is behind the cursor and the next expect() sees only what the test caused.
 void boot_and_settle(Qemu& q) {
   boot(q);
-  if (!::testing::Test::HasFailure())
+  if (!::testing::Test::HasFailure()) {
     EXPECT_EQ(run(q, "echo ready"), "ready\n");
+  }
 }
 
 TEST(ConsoleInput, PastedLongLineArrivesWhole) {
