@@ -4,6 +4,7 @@
 
 #include "kernel/types.h"
 #include "kernel/memstat.h"
+#include "user/runner.h"
 #include "user/user.h"
 
 inline int failures; // checks failed in the current test process
@@ -49,7 +50,8 @@ struct Test {
 // and "test NAME: OK" or "test NAME: FAILED"; true if it passed (the child exited 0).
 inline bool run_test(const Test& t) {
   printf("test %s: start\n", t.name);
-  int pid = fork();
+  int status = -1;
+  int pid = fork_settled(&status);
   if (pid < 0) {
     printf("test %s: FAILED (fork)\n", t.name);
     return false;
@@ -59,7 +61,6 @@ inline bool run_test(const Test& t) {
     t.fn();
     exit(failures == 0 ? 0 : 1);
   }
-  int status = -1;
   wait(&status);
   printf("test %s: %s\n", t.name, status == 0 ? "OK" : "FAILED");
   return status == 0;

@@ -12,6 +12,7 @@
  * compared (memstat) before and after each round. The last line is "ALL TESTS PASSED" or
  * "SOME TESTS FAILED". The tests live in user/usertests/.
  */
+#include "user/runner.h"
 #include "user/usertests/usertests.h"
 
 namespace {
@@ -136,7 +137,8 @@ bool selected(const Options& opt, const char* name) {
 // Runs one test in a child process; true if it exited 0.
 bool run(const Test& t) {
   printf("test %s: ", t.name);
-  int pid = fork();
+  int status = 0;
+  int pid = fork_settled(&status);
   if (pid < 0) {
     printf("runtest: fork error\n");
     exit(1);
@@ -146,7 +148,6 @@ bool run(const Test& t) {
     t.fn(t.name);
     exit(0);
   }
-  int status = 0;
   wait(&status);
   printf("%s\n", status == 0 ? "OK" : "FAILED");
   return status == 0;
