@@ -1,7 +1,11 @@
 // Physical page allocator: LIFO free lists of 4096-byte pages threaded through the pages
 // themselves. A global list under kmem.lock, and in front of it a small cache per hart, so the
 // common kalloc()/ kfree() (a lazy fault, an eager sbrk page, a shrink) costs a few instructions
-// instead of a contended spinlock. Free pages = global list + every hart's cache, exactly.
+// instead of a contended spinlock. Pages never handed out yet are not on any list: they are a
+// range the global list draws from, lowest first, when it runs dry, so that boot writes to no
+// page it does not use (QEMU backs guest RAM with host memory only where the guest first touches
+// it, and touching all of it at boot cost 0.05-0.5 s). Free pages = that range + global list +
+// every hart's cache, exactly.
 //
 // Every managed page has a reference count, kept as the number of sharers beyond the first (in a
 // table kinit() places in the first pages it manages), so that kalloc() need not write it: a page
@@ -35,7 +39,11 @@ struct Kmem {
   Spinlock lock{"kmem"};
   Run* freelist GUARDED_BY(lock) = nullptr;
   uint64 nfree GUARDED_BY(lock) = 0; // pages on freelist; written atomically for kfree_pages()
-  uint64 total = 0;                  // written once by kinit
+  // Pages never handed out, [fresh, fresh_end) (direct-map addresses): refill() takes from here
+  // once freelist is empty. fresh is written atomically for kfree_pages().
+  uint64 fresh GUARDED_BY(lock) = 0;
+  uint64 fresh_end = 0; // written once by kinit
+  uint64 total = 0;     // written once by kinit
 };
 constinit Kmem kmem;
 
@@ -79,20 +87,30 @@ void cache_set_n(HartCache& c, uint32 n) REQUIRES(c.lock) {
   __atomic_store_n(&c.n, n, __ATOMIC_RELAXED);
 }
 
-// Moves up to kCacheBatch pages from the global list into c. Requires c.lock; takes kmem.lock.
+// Moves up to kCacheBatch pages into c: from the global list, then from the never-used range.
+// Requires c.lock; takes kmem.lock.
 [[gnu::noinline]] void refill(HartCache& c) REQUIRES(c.lock) EXCLUDES(kmem.lock) {
   SpinGuard guard(kmem.lock);
   free_count_begin();
-  uint32 moved = 0;
-  while (moved < kCacheBatch && kmem.freelist != nullptr) {
+  uint32 listed = 0;
+  while (listed < kCacheBatch && kmem.freelist != nullptr) {
     Run* r = kmem.freelist;
     kmem.freelist = r->next;
     r->next = c.list;
     c.list = r;
-    moved++;
+    listed++;
   }
-  __atomic_store_n(&kmem.nfree, kmem.nfree - moved, __ATOMIC_RELAXED);
-  cache_set_n(c, c.n + moved);
+  uint64 fresh = kmem.fresh;
+  for (uint32 moved = listed; moved < kCacheBatch && fresh < kmem.fresh_end; moved++) {
+    Run* r = reinterpret_cast<Run*>(fresh);
+    r->next = c.list;
+    c.list = r;
+    fresh += kPageSize;
+  }
+  const uint32 taken = static_cast<uint32>((fresh - kmem.fresh) / kPageSize);
+  __atomic_store_n(&kmem.fresh, fresh, __ATOMIC_RELAXED);
+  __atomic_store_n(&kmem.nfree, kmem.nfree - listed, __ATOMIC_RELAXED);
+  cache_set_n(c, c.n + listed + taken);
   free_count_end();
 }
 
@@ -186,26 +204,20 @@ void zero_page(void* page) {
 constinit PageRefCount* kpage_refs = nullptr;
 constinit uint64 kpage_refs_base = 0;
 
-// Places the reference counts (all 0) after the kernel image, then puts every page from there to
-// ram_end on the global free list (the harts' caches start empty). Hart 0, once, before any
-// kalloc(). Takes kmem.lock.
+// Places the reference counts (all 0) after the kernel image; every page from there to ram_end is
+// free, handed out lowest first (the harts' caches and the global list start empty). Hart 0, once,
+// before any kalloc(). Takes kmem.lock.
 void kinit(PhysAddr ram_end) {
   ram_end_va = reinterpret_cast<uint64>(ram_end.page_base().as_ptr());
   kpage_refs = reinterpret_cast<PageRefCount*>(image_end());
   kpage_refs_base = PhysAddr::from_ptr(kpage_refs).raw();
   first_page =
       image_end() + page_round_up((ram_end_va - image_end()) / kPageSize * sizeof(PageRefCount));
-  uint64 pa = first_page;
-  memset(kpage_refs, 0, pa - image_end());
+  memset(kpage_refs, 0, first_page - image_end());
   SpinGuard guard(kmem.lock);
-  // Push in descending order so kalloc() hands out low addresses first.
-  for (uint64 a = ram_end_va - kPageSize; a >= pa; a -= kPageSize) {
-    Run* r = reinterpret_cast<Run*>(a);
-    r->next = kmem.freelist;
-    kmem.freelist = r;
-    kmem.nfree++;
-  }
-  kmem.total = kmem.nfree;
+  kmem.fresh = first_page;
+  kmem.fresh_end = ram_end_va;
+  kmem.total = (ram_end_va - first_page) / kPageSize;
 }
 
 // Drops one reference to the page at pa; the last one returns it to this hart's cache
@@ -328,7 +340,8 @@ uint64 kfree_pages() {
     const uint64 version = __atomic_load_n(&count_version, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&count_writers, __ATOMIC_SEQ_CST) != 0)
       continue;
-    uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_SEQ_CST) + vm_retired_pages();
+    uint64 n = __atomic_load_n(&kmem.nfree, __ATOMIC_SEQ_CST) + vm_retired_pages() +
+               (kmem.fresh_end - __atomic_load_n(&kmem.fresh, __ATOMIC_SEQ_CST)) / kPageSize;
     for (const HartCache& c : caches)
       n += __atomic_load_n(&c.n, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&count_writers, __ATOMIC_SEQ_CST) == 0 &&
