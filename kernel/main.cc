@@ -31,9 +31,8 @@ constexpr uint64 kBootPoll = arch::kTimebaseHz / 10'000;
 
 // Waits until done() holds, in wfi between looks, woken by this hart's timer every kBootPoll.
 // Spinning instead would take host CPU time from the hart being waited for whenever the host has
-// fewer CPUs than QEMU has harts (3 harts on 2 CPUs: one boot in five took 0.2-0.5 s instead of
-// 0.07). Interrupts are off, so wfi only returns; the timer stays armed, and this hart's first
-// tick comes early.
+// fewer CPUs than QEMU has harts (3 harts on 2 CPUs). Interrupts are off, so wfi only returns;
+// the timer stays armed, and this hart's first tick comes early.
 template <typename F> void boot_wait(F done) {
   while (!done()) {
     LAZYV6_CSR_WRITE(stimecmp, arch::r_time() + kBootPoll);
