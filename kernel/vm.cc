@@ -251,7 +251,6 @@ struct Unmapper : TableFreer {
       }
       t[i] = Pte(0);
       resident += i < below ? 1 : 0;
-      return true;
     });
     stats.resident -= resident;
     stats.zero_mapped -= zero;
@@ -573,7 +572,7 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
           dst[i] = Pte(raw);
           refs.inc(Pte(raw).pa());
           w++;
-          return true;
+          return;
         }
         if (!Pte(raw).leaf())
           panic("uvmcopy: not a 4 KiB leaf at %p", reinterpret_cast<void*>(va + i * kPageSize));
@@ -585,7 +584,6 @@ Result<void> uvmcopy(PageTable old, PageTable new_pt, uint64 sz, VmStats& old_st
           c += Pte(raw).has(PteFlag::Cow) ? 1 : 0;
         }
         dst[i] = Pte(raw);
-        return true;
       });
       n += w, c += w; // the pages made COW here are mapped and COW in new_pt too
       mapped += n, zero += z, cow += c, weakened += w;

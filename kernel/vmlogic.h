@@ -164,11 +164,10 @@ enum class FaultAction : uint8 { Map, MapZeroPage, CopyOnWrite, LoadFromFile, Fl
 }
 
 // Calls f(i, raw) for each valid entry t[i] with i in [first, stop), in order, raw being its value
-// when read, until f returns false; returns false if f did. Invalid entries are skipped 8 at a
-// time where a group of 8 starts, so a valid entry costs a load, a test and the loop step beyond f
-// (fork's and unmap's per-page loops, and walk_range() at every level).
+// when read. Invalid entries are skipped 8 at a time where a group of 8 starts, so a valid entry
+// costs a load, a test and the loop step beyond f (fork's and unmap's per-page loops).
 template <typename F>
-[[gnu::always_inline]] inline bool for_each_valid(Pte* t, uint64 first, uint64 stop, F&& f) {
+[[gnu::always_inline]] inline void for_each_valid(Pte* t, uint64 first, uint64 stop, F&& f) {
   for (uint64 i = first; i < stop; i++) {
     const uint64 raw = t[i].raw();
     if ((raw & static_cast<uint64>(PteFlag::V)) == 0) {
@@ -176,10 +175,8 @@ template <typename F>
         i += 7;
       continue;
     }
-    if (!f(i, raw))
-      return false;
+    f(i, raw);
   }
-  return true;
 }
 
 // True if no entry of the page-table page pt is valid.
@@ -215,14 +212,23 @@ bool walk_level(PageTable pt, uint64 base, uint64 va, uint64 end, V& v) {
   constexpr uint64 span = sv39_span(Level);
   const uint64 last = (end - base + span - 1) / span; // one past the last index in range
   const uint64 stop = last < kPtesPerPage ? last : kPtesPerPage;
-  return for_each_valid(pt, (va - base) / span, stop, [&](uint64 i, uint64) {
+  for (uint64 i = (va - base) / span; i < stop; i++) {
+    if ((i & 7) == 0 && i + 8 <= stop && group_empty(&pt[i])) {
+      i += 7;
+      continue;
+    }
     Pte& e = pt[i];
+    if (!e.valid())
+      continue;
     const uint64 ebase = base + i * span;
-    if (Level == 0 || e.leaf())
-      return v.leaf(ebase, e, Level);
+    if (Level == 0 || e.leaf()) {
+      if (!v.leaf(ebase, e, Level))
+        return false;
+      continue;
+    }
     if constexpr (Level > 0) {
       if (!v.table(ebase, e, Level))
-        return true;
+        continue;
       PageTable child = table_of(e);
       const uint64 lo = va > ebase ? va : ebase;
       const uint64 hi = end < ebase + span ? end : ebase + span;
@@ -234,8 +240,8 @@ bool walk_level(PageTable pt, uint64 base, uint64 va, uint64 end, V& v) {
         v.free_table(child);
       }
     }
-    return true;
-  });
+  }
+  return true;
 }
 
 // Visits, in address order, the valid entries of the user-half table root that overlap [va, end)
