@@ -9,8 +9,8 @@
 //
 // Every managed page has a reference count, kept as the number of sharers beyond the first (in a
 // table kinit() places in the first pages it manages), so that kalloc() need not write it: a page
-// kalloc() returns has 0 (one user), kref_inc() adds a sharer (copy-on-write fork), and kfree()
-// drops one, freeing the page only when none is left beyond the caller.
+// kalloc() returns has 0 (one user), PageRefs::inc() adds a sharer (copy-on-write fork), and
+// kfree() drops one, freeing the page only when none is left beyond the caller.
 #include "kernel/kalloc.h"
 
 #include "kernel/addr.h"
@@ -220,15 +220,21 @@ void kinit(PhysAddr ram_end) {
   kmem.total = (ram_end_va - first_page) / kPageSize;
 }
 
-// Drops one reference to the page at pa; the last one returns it to this hart's cache
-// (junk-filled if kJunkFill), moving a batch to the global list when the cache is full. Panics on
-// an address kalloc() cannot have returned. Takes this hart's
-// cache lock (and kmem.lock when draining) with interrupts off.
+// Drops one reference to the page at pa; the last one returns it to the free pages
+// (kfree_unshared). Panics on an address kalloc() cannot have returned.
 void kfree(void* pa) {
-  uint64 a = reinterpret_cast<uint64>(pa);
-  check_page(a, "kfree");
-  if (kref_drop_shared(PhysAddr::from_ptr(pa)))
+  check_page(reinterpret_cast<uint64>(pa), "kfree");
+  if (PageRefs().drop_shared(PhysAddr::from_ptr(pa)))
     return; // another sharer keeps the page
+  kfree_unshared(pa);
+}
+
+// Returns the page at pa, whose last reference the caller has dropped, to this hart's cache
+// (junk-filled if kJunkFill), moving a batch to the global list when the cache is full. Panics on
+// an address kalloc() cannot have returned. Takes this hart's cache lock (and kmem.lock when
+// draining) with interrupts off.
+void kfree_unshared(void* pa) {
+  check_page(reinterpret_cast<uint64>(pa), "kfree");
   if constexpr (kJunkFill)
     memset(pa, 1, kPageSize);
   Run* r = static_cast<Run*>(pa);

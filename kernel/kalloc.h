@@ -15,6 +15,9 @@ void kinit(PhysAddr ram_end);
 // Drops a reference to a page kalloc() handed out (its count starts at 1); frees it when the last
 // goes. Panics on a misaligned or out-of-range address.
 void kfree(void* pa);
+// Frees a page whose last reference the caller has dropped (PageRefs::drop_shared() said false):
+// kfree() without dropping one again. Panics on a misaligned or out-of-range address.
+void kfree_unshared(void* pa);
 // Copies one whole page (4096 bytes, both page-aligned, not overlapping).
 void copy_page(void* dst, const void* src);
 // Pages free now, freed page-table roots about to join them (vm_retired_pages) included. A
@@ -24,7 +27,8 @@ void copy_page(void* dst, const void* src);
 //
 // Each page kalloc() manages has a count of its sharers beyond the first (kinit places the table
 // after the kernel image): 0 for a free page and for a page kalloc() just returned, so kalloc()
-// never writes it; kref_inc() adds a sharer, kfree() drops one and frees only an unshared page.
+// never writes it; PageRefs::inc() adds a sharer, kfree() drops one and frees only an unshared
+// page.
 using PageRefCount = uint32;
 // kpage_refs[i] belongs to the page at physical address kpage_refs_base + i * kPageSize. Set once
 // by kinit.
@@ -65,17 +69,9 @@ private:
   uint64 page0_;
 };
 
-// PageRefs().inc(pa): one reference more to the page at pa.
-inline void kref_inc(PhysAddr pa) {
-  PageRefs().inc(pa);
-}
 // The references to an allocated page now (1: its only user may take it over).
 [[nodiscard]] inline uint64 kref_count(PhysAddr pa) {
   return 1 + __atomic_load_n(&PageRefs().of(pa), __ATOMIC_ACQUIRE);
-}
-// PageRefs().drop_shared(pa): drops a reference to the page at pa unless it is the last (false).
-[[nodiscard]] inline bool kref_drop_shared(PhysAddr pa) {
-  return PageRefs().drop_shared(pa);
 }
 
 // Bracket an update that moves pages between two of the counters kfree_pages() adds (the global

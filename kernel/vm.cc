@@ -236,7 +236,7 @@ struct Unmapper : TableFreer {
     auto release = [&](Pte e) {
       cow += e.has(PteFlag::Cow) ? 1 : 0;
       if (free_pages == Free::Yes && !refs.drop_shared(e.pa()))
-        kfree(e.pa().as_ptr());
+        kfree_unshared(e.pa().as_ptr());
     };
     for_each_valid(t, first, stop, [&](uint64 i, uint64 raw) {
       const Pte e(raw);
